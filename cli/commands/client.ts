@@ -1,0 +1,177 @@
+/** Client commands: talk to a running Sonde API (SONDE_URL, SONDE_API_KEY). */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs, required, str, intFlag, UsageError } from '../args.ts';
+
+export interface ApiClient {
+  url: string;
+  key: string;
+  request<T = any>(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export function apiClient(url = process.env.SONDE_URL ?? 'http://127.0.0.1:8080', key = process.env.SONDE_API_KEY ?? ''): ApiClient {
+  return {
+    url,
+    key,
+    async request(method, route, body, headers = {}) {
+      if (!key) throw new UsageError('set SONDE_API_KEY (create one with `sonde keys create --tenant NAME`)');
+      const res = await fetch(new URL(route, url), {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      }).catch((e: Error & { cause?: { code?: string } }) => {
+        throw Object.assign(new Error(`cannot reach ${url}: ${e.cause?.code ?? e.message}`), { code: 'ECONNREFUSED' });
+      });
+      const text = await res.text();
+      const data = text ? JSON.parse(text) : null;
+      if (!res.ok) throw new ApiError(res.status, `${res.status} ${data?.title ?? ''}: ${data?.detail ?? text}`);
+      return data;
+    },
+  };
+}
+
+const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+
+export async function submitMain(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, ['watch']);
+  let body: Record<string, unknown> = {};
+  const file = str(flags, 'job');
+  if (file) body = JSON.parse(await fs.readFile(file, 'utf8'));
+  const set = (k: string, v: unknown) => { if (v !== undefined) body[k] = v; };
+  set('model', str(flags, 'model'));
+  set('dataset', str(flags, 'dataset'));
+  set('methods', list(str(flags, 'methods')));
+  const layers = str(flags, 'layers');
+  set('layers', layers === undefined ? undefined : layers === 'all' ? 'all' : list(layers)!.map(Number));
+  set('seeds', intFlag(flags, 'seeds'));
+  set('controls', list(str(flags, 'controls')));
+  set('templates', list(str(flags, 'templates')));
+  set('normalize', str(flags, 'normalize'));
+  set('pooling', str(flags, 'pooling'));
+  set('max_items', intFlag(flags, 'max-items'));
+  const api = apiClient();
+  const job = await api.request('POST', '/v1/jobs', body);
+  console.log(job.id);
+  if (flags.watch) return watch(api, job.id);
+  return 0;
+}
+
+export async function statusMain(argv: string[]): Promise<number> {
+  const id = argv[0];
+  if (!id) throw new UsageError('usage: sonde status JOB');
+  const job = await apiClient().request('GET', `/v1/jobs/${id}`);
+  console.log(`${job.id}  ${job.status}  ${job.progress.stage ?? '-'} ${job.progress.done}/${job.progress.total}${job.error ? `  error: ${job.error.detail}` : ''}`);
+  return job.status === 'failed' ? 1 : 0;
+}
+
+function bar(done: number, total: number, width = 30): string {
+  const f = total > 0 ? Math.min(1, done / total) : 0;
+  return `[${'#'.repeat(Math.round(f * width)).padEnd(width, '.')}] ${(f * 100).toFixed(0).padStart(3)}%`;
+}
+
+/** Live progress per stage with an ETA, then the comparison table. */
+export async function watch(api: ApiClient, id: string, out: NodeJS.WriteStream = process.stdout): Promise<number> {
+  let stage = '';
+  let stageStart = Date.now();
+  let lastLine = '';
+  for (;;) {
+    const job = await api.request('GET', `/v1/jobs/${id}`);
+    const { done, total } = job.progress;
+    if (job.progress.stage !== stage) {
+      if (lastLine) out.write('\n');
+      stage = job.progress.stage;
+      stageStart = Date.now();
+    }
+    const elapsed = (Date.now() - stageStart) / 1000;
+    const eta = done > 0 && total > done ? `ETA ${Math.ceil((elapsed / done) * (total - done))}s` : '';
+    const line = `${job.status.padEnd(9)} ${String(stage ?? 'queued').padEnd(8)} ${bar(done, total)} ${done}/${total} ${eta}`;
+    if (out.isTTY) out.write(`\r${line.padEnd(lastLine.length)}`);
+    else if (line !== lastLine) out.write(`${line}\n`);
+    lastLine = line;
+    if (['completed', 'failed', 'cancelled'].includes(job.status)) {
+      if (out.isTTY) out.write('\n');
+      if (job.status === 'failed') {
+        console.error(`job failed: ${job.error?.detail ?? 'unknown error'}`);
+        return 1;
+      }
+      if (job.status === 'completed') {
+        const res = await api.request('GET', `/v1/jobs/${id}/results`);
+        out.write(`\n${res.table}\n`);
+      }
+      return job.status === 'completed' ? 0 : 1;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+export async function watchMain(argv: string[]): Promise<number> {
+  if (!argv[0]) throw new UsageError('usage: sonde watch JOB');
+  return watch(apiClient(), argv[0]);
+}
+
+const CSV_COLUMNS = ['layer', 'method', 'seed', 'control', 'template', 'accuracy', 'accuracy_signed', 'auroc', 'calibrated_accuracy', 'ece', 'ccs_loss', 'accuracy_ci_low', 'accuracy_ci_high', 'distractor_accuracy', 'opinion_accuracy', 'train_accuracy', 'fit_seconds'];
+
+export async function resultsMain(argv: string[]): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, ['json', 'csv']);
+  if (!positionals[0]) throw new UsageError('usage: sonde results JOB [--json|--csv]');
+  const res = await apiClient().request('GET', `/v1/jobs/${positionals[0]}/results`);
+  if (flags.json) console.log(JSON.stringify(res, null, 2));
+  else if (flags.csv) {
+    console.log(CSV_COLUMNS.join(','));
+    for (const r of res.results) console.log(CSV_COLUMNS.map((c) => (r[c] ?? '')).join(','));
+  } else console.log(res.table);
+  return 0;
+}
+
+export async function compareMain(argv: string[]): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, ['json']);
+  const ids = positionals.join(',');
+  if (!ids) throw new UsageError('usage: sonde compare JOB[,JOB...] [--json]');
+  const res = await apiClient().request('GET', `/v1/comparisons?jobs=${encodeURIComponent(ids)}`);
+  console.log(flags.json ? JSON.stringify(res, null, 2) : res.table);
+  return 0;
+}
+
+export async function cancelMain(argv: string[]): Promise<number> {
+  if (!argv[0]) throw new UsageError('usage: sonde cancel JOB');
+  const job = await apiClient().request('DELETE', `/v1/jobs/${argv[0]}`);
+  console.log(`${job.id} ${job.status}`);
+  return 0;
+}
+
+export async function modelsMain(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, ['json']);
+  const res = await apiClient().request('GET', '/v1/models');
+  if (flags.json) console.log(JSON.stringify(res, null, 2));
+  else for (const m of res.models) console.log(`${m.name.padEnd(24)} ${m.kind.padEnd(8)} layers=${m.layers ?? '?'} d=${m.hidden_size ?? '?'} ${m.builtin ? 'built-in' : m.sha256?.slice(0, 12) ?? ''}`);
+  return 0;
+}
+
+export async function datasetsMain(argv: string[]): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, ['json']);
+  const api = apiClient();
+  if (positionals[0] === 'upload') {
+    const file = positionals[1];
+    if (!file) throw new UsageError('usage: sonde datasets upload FILE --kind statements|binary|multiclass [--name N] [--answers neg,pos]');
+    const content = await fs.readFile(file, 'utf8');
+    const ext = path.extname(file).toLowerCase();
+    const format = ext === '.csv' ? 'csv' : 'jsonl';
+    const body: Record<string, unknown> = { name: str(flags, 'name') ?? path.basename(file, ext), kind: required(flags, 'kind'), format, content };
+    const answers = list(str(flags, 'answers'));
+    if (answers) body.answers = answers;
+    const d = await api.request('POST', '/v1/datasets', body);
+    console.log(`${d.id} ${d.name} ${d.kind} ${d.n_items} items${d.has_labels ? '' : ' (unlabelled)'}`);
+    return 0;
+  }
+  if (positionals[0] !== 'list' && positionals[0] !== undefined) throw new UsageError('usage: sonde datasets list | sonde datasets upload FILE --kind K');
+  const res = await api.request('GET', '/v1/datasets');
+  if (flags.json) console.log(JSON.stringify(res, null, 2));
+  else for (const d of res.datasets) console.log(`${String(d.id).padEnd(38)} ${d.kind.padEnd(11)} ${String(d.n_items).padStart(6)} ${d.builtin ? 'built-in' : ''} ${d.name}`);
+  return 0;
+}

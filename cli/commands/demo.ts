@@ -1,0 +1,52 @@
+/**
+ * `sonde demo` (README command 1): migrate, start API + workers in this process, create a
+ * demo tenant key, submit the default job (use-lite on the built-in sentiment dataset,
+ * default methods and seeds), watch it, print the method × layer table, shut down.
+ */
+import { loadConfig } from '../../lib/config.ts';
+import { migrate } from '../../services/db/migrate.ts';
+import { startApi } from '../../services/api/server.ts';
+import { startWorkers } from '../../workers/index.ts';
+import { createPool } from '../../services/db/pool.ts';
+import { createApiKey, createTenant } from '../../services/db/tenants.ts';
+import { apiClient, watch } from './client.ts';
+import { parseArgs, str, intFlag } from '../args.ts';
+
+export async function main(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, ['keep-running']);
+  const config = { ...loadConfig(), port: Number(process.env.PORT ?? 0) };
+  const t0 = Date.now();
+  console.log(`sonde demo: Postgres ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')}, Redis ${config.redisUrl}, data ${config.dataDir}`);
+  await migrate(config.databaseUrl, (l) => console.log(`  ${l}`));
+  const db = createPool(config.databaseUrl, 1);
+  const tenant = await createTenant(db, 'demo');
+  const { key } = await createApiKey(db, tenant.id, 'user', 'sonde demo');
+  await db.end();
+
+  const workers = await startWorkers(config);
+  const api = await startApi({ ...config, logLevel: 'warn' });
+  console.log(`API at ${api.url} (docs: ${api.url}/docs, dashboard: ${api.url}/dashboard)`);
+  try {
+    const client = apiClient(api.url, key);
+    const body: Record<string, unknown> = {};
+    const dataset = str(flags, 'dataset');
+    if (dataset) body.dataset = dataset;
+    const seeds = intFlag(flags, 'seeds');
+    if (seeds) body.seeds = seeds;
+    const controls = str(flags, 'controls');
+    if (controls) body.controls = controls.split(',');
+    const job = await client.request('POST', '/v1/jobs', body);
+    console.log(`submitted job ${job.id}: model ${job.spec.model}, dataset ${job.spec.dataset}, methods ${job.spec.methods.join(', ')}, ${job.spec.seeds} seeds`);
+    const code = await watch(client, job.id);
+    console.log(`\ndone in ${((Date.now() - t0) / 1000).toFixed(1)} s (first run includes converting use-lite to ONNX).`);
+    console.log(`Results: curl -H "Authorization: Bearer ${key}" ${api.url}/v1/jobs/${job.id}/results`);
+    if (flags['keep-running']) {
+      console.log('service keeps running (Ctrl-C to stop)');
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+    return code;
+  } finally {
+    await api.close();
+    await workers.close();
+  }
+}

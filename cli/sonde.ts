@@ -1,0 +1,84 @@
+/**
+ * `sonde` — one CLI for everything. Exit codes: 0 ok, 1 failure (a job failed, a server
+ * error), 2 bad usage or bad input (one-line message on stderr), 3 cannot reach a service.
+ */
+import { UsageError } from './args.ts';
+
+const HELP = `sonde — unsupervised knowledge discovery in language models
+
+Service:
+  sonde migrate                      create/update the Postgres schema
+  sonde start                        API + workers in one process (SONDE_ROLE=api|worker|all)
+  sonde api | sonde worker           one role only
+  sonde keys create --tenant NAME [--admin]   print a new API key (stored hashed)
+  sonde demo                         run the default job end to end and print the comparison
+
+Client (SONDE_URL, SONDE_API_KEY):
+  sonde submit [--dataset D] [--methods a,b] [--layers all|0,1] [--seeds N] [--controls c1,c2] [--job FILE.json]
+  sonde status JOB | sonde watch JOB | sonde results JOB [--json|--csv] | sonde compare JOB[,JOB...]
+  sonde cancel JOB | sonde models | sonde datasets list | sonde datasets upload FILE --kind K [--name N]
+
+Offline (no server):
+  sonde fit --pos X.npy --neg X.npy [--labels Y.npy] --method NAME ...
+  sonde extract --model use-lite|PATH --input FILE --layers all --pooling mean --out DIR
+  sonde models add PATH | sonde models list | sonde models expose-layers --model IN.onnx --out OUT.onnx
+
+Run \`sonde COMMAND --help\` for a command's flags.`;
+
+type Main = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Main>> = {
+  migrate: async () => (await import('./commands/service.ts')).migrateMain,
+  start: async () => (await import('./commands/service.ts')).startMain,
+  api: async () => (await import('./commands/service.ts')).apiMain,
+  worker: async () => (await import('./commands/service.ts')).workerMain,
+  keys: async () => (await import('./commands/service.ts')).keysMain,
+  demo: async () => (await import('./commands/demo.ts')).main,
+  submit: async () => (await import('./commands/client.ts')).submitMain,
+  status: async () => (await import('./commands/client.ts')).statusMain,
+  watch: async () => (await import('./commands/client.ts')).watchMain,
+  results: async () => (await import('./commands/client.ts')).resultsMain,
+  compare: async () => (await import('./commands/client.ts')).compareMain,
+  cancel: async () => (await import('./commands/client.ts')).cancelMain,
+  datasets: async () => (await import('./commands/client.ts')).datasetsMain,
+  fit: async () => (await import('./commands/fit.ts')).main,
+  extract: async () => (await import('./commands/extract.ts')).main,
+};
+
+async function models(argv: string[]): Promise<number> {
+  if (argv[0] === 'expose-layers') return (await import('./commands/expose-layers.ts')).main(argv.slice(1));
+  if (argv[0] === 'add' || argv[0] === 'list') return (await import('./commands/models.ts')).main(argv);
+  return (await import('./commands/client.ts')).modelsMain(argv);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(HELP);
+    return cmd ? 0 : 2;
+  }
+  try {
+    if (cmd === 'models') return await models(rest);
+    const load = COMMANDS[cmd];
+    if (!load) throw new UsageError(`unknown command "${cmd}" (sonde --help lists them)`);
+    return await (await load())(rest);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err instanceof UsageError || err.name.endsWith('Error') && /Usage|Npy|Dataset|Spec|Input|Manifest|Template|Control/.test(err.name)) {
+      console.error(`sonde ${cmd}: ${err.message}`);
+      return 2;
+    }
+    if (err.code === 'ECONNREFUSED') {
+      console.error(`sonde ${cmd}: cannot connect (${err.message})`);
+      return 3;
+    }
+    console.error(`sonde ${cmd}: ${err.message}`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli/sonde.ts')) {
+  run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * A probing job as the API accepts it, and its normalised form with every default filled
+ * in (stored in jobs.spec, read by the workers). Shape validation happens against
+ * openapi.yaml; this module adds the defaults and the checks JSON Schema cannot express.
+ */
+export const DEFAULT_METHODS = ['ccs', 'pca', 'nmf', 'kmeans', 'random', 'lr'] as const;
+
+export interface JobRequest {
+  model?: string;
+  dataset?: string;
+  templates?: (string | { id?: string; text: string })[];
+  layers?: 'all' | number[];
+  pooling?: 'last' | 'first' | 'mean';
+  methods?: string[];
+  method_options?: Record<string, Record<string, unknown>>;
+  seeds?: number;
+  normalize?: 'none' | 'center' | 'burns' | 'elk' | 'cluster';
+  split?: { train?: number; test?: number; seed?: number };
+  controls?: unknown[];
+  eval_datasets?: string[];
+  ensemble?: 'none' | 'partial' | 'full';
+  sign_k?: number;
+  bootstrap?: number;
+  max_items?: number;
+}
+
+export interface JobSpec {
+  model: string;
+  dataset: string;
+  templates: (string | { id?: string; text: string })[];
+  layers: 'all' | number[];
+  pooling: 'last' | 'first' | 'mean' | null;
+  methods: string[];
+  method_options: Record<string, Record<string, unknown>>;
+  seeds: number;
+  normalize: 'none' | 'center' | 'burns' | 'elk' | 'cluster';
+  split: { train: number; test: number; seed: number };
+  controls: unknown[];
+  eval_datasets: string[];
+  ensemble: 'none' | 'partial' | 'full';
+  sign_k: number;
+  bootstrap: number;
+  max_items: number | null;
+}
+
+export class JobSpecError extends Error {
+  override name = 'JobSpecError';
+}
+
+export const DEFAULT_MODEL = 'use-lite';
+
+export function normalizeJobRequest(req: JobRequest, known: { methods: readonly string[]; defaultDataset: string }): JobSpec {
+  const methods = [...new Set(req.methods ?? DEFAULT_METHODS)];
+  const unknown = methods.filter((m) => !known.methods.includes(m));
+  if (unknown.length) throw new JobSpecError(`unknown method(s) ${unknown.join(', ')}; known: ${known.methods.join(', ')}`);
+  const split = { train: req.split?.train ?? 0.6, test: req.split?.test ?? 0.4, seed: req.split?.seed ?? 0 };
+  if (split.train <= 0 || split.test <= 0 || split.train + split.test > 1 + 1e-9) {
+    throw new JobSpecError(`split fractions must be positive and sum to at most 1 (got train ${split.train}, test ${split.test})`);
+  }
+  if (Array.isArray(req.layers) && new Set(req.layers).size !== req.layers.length) {
+    throw new JobSpecError('layers must not repeat');
+  }
+  for (const m of Object.keys(req.method_options ?? {})) {
+    if (!methods.includes(m)) throw new JobSpecError(`method_options given for "${m}", which is not among the job's methods`);
+  }
+  return {
+    model: req.model ?? DEFAULT_MODEL,
+    dataset: req.dataset ?? known.defaultDataset,
+    templates: req.templates ?? [],
+    layers: req.layers ?? 'all',
+    pooling: req.pooling ?? null,
+    methods,
+    method_options: req.method_options ?? {},
+    seeds: req.seeds ?? 5,
+    normalize: req.normalize ?? 'burns',
+    split,
+    controls: req.controls ?? [],
+    eval_datasets: req.eval_datasets ?? [],
+    ensemble: req.ensemble ?? 'none',
+    sign_k: req.sign_k ?? 8,
+    bootstrap: req.bootstrap ?? 1000,
+    max_items: req.max_items ?? null,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Builds the Fastify app (no listening: server.ts does that, tests use app.inject()).
+ * Requests are validated against openapi.yaml (spec.ts); every error is problem+json.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Config } from '../../lib/config.ts';
+import type { Db } from '../db/pool.ts';
+import type { Queues } from '../queue.ts';
+import { SPEC_PATH } from './spec.ts';
+import errors from './plugins/errors.ts';
+import auth from './plugins/auth.ts';
+import healthRoutes from './routes/health.ts';
+import jobRoutes from './routes/jobs.ts';
+import datasetRoutes from './routes/datasets.ts';
+import modelRoutes from './routes/models.ts';
+import keyRoutes from './routes/keys.ts';
+import comparisonRoutes from './routes/comparisons.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  queues: Queues;
+}
+
+/**
+ * Two validators: bodies are checked strictly (no type coercion, unknown fields are an
+ * error, not silently dropped); query strings, paths and headers arrive as text and are
+ * coerced to the spec's types.
+ */
+function validators() {
+  const make = (coerce: boolean) => {
+    const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: coerce ? 'array' : false, useDefaults: coerce, removeAdditional: false });
+    (addFormats as unknown as (a: Ajv) => void)(ajv);
+    return ajv;
+  };
+  const strict = make(false);
+  const coercing = make(true);
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema);
+}
+
+export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: deps.config.bodyLimit,
+    trustProxy: false,
+  });
+  app.setValidatorCompiler(validators());
+  await app.register(errors);
+  await app.register(swagger, { mode: 'static', specification: { path: SPEC_PATH, baseDir: '.' } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(auth, { db: deps.db });
+  await app.register(healthRoutes, deps);
+  await app.register(jobRoutes, deps);
+  await app.register(datasetRoutes, deps);
+  await app.register(modelRoutes, deps);
+  await app.register(keyRoutes, deps);
+  await app.register(comparisonRoutes, deps);
+  return app;
+}

@@ -1,0 +1,34 @@
+/** Turning the names in a job request into a model and a dataset the tenant may use. */
+import type { Queryable } from '../db/pool.ts';
+import { findModel } from '../db/models.ts';
+import { getDataset } from '../db/datasets.ts';
+import { isBuiltinModel } from '../../lib/models/builtin.ts';
+import { builtinDatasets, loadBuiltinDataset } from '../../lib/data/index.ts';
+import { badRequest, notFound } from './problem.ts';
+
+export const DEFAULT_DATASET = 'sentiment-afinn';
+
+export async function resolveModel(db: Queryable, tenantId: string, name: string): Promise<void> {
+  if (isBuiltinModel(name)) return;
+  if (!(await findModel(db, tenantId, name))) throw notFound(`model "${name}"`);
+}
+
+export interface ResolvedDataset {
+  name: string;
+  kind: string;
+  has_labels: boolean;
+  n_items: number;
+}
+
+export async function resolveDataset(db: Queryable, tenantId: string, name: string): Promise<ResolvedDataset> {
+  if (builtinDatasets().some((d) => d.name === name)) {
+    const d = loadBuiltinDataset(name);
+    return { name, kind: d.kind, has_labels: d.has_labels, n_items: d.items.length };
+  }
+  if (!/^[0-9a-f-]{36}$/i.test(name)) {
+    throw badRequest(`dataset "${name}" is neither a built-in (${builtinDatasets().map((d) => d.name).join(', ')}) nor an uploaded dataset id`);
+  }
+  const d = await getDataset(db, tenantId, name);
+  if (!d) throw notFound(`dataset ${name}`);
+  return { name, kind: d.kind, has_labels: d.has_labels, n_items: d.n_items };
+}

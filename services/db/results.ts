@@ -1,0 +1,151 @@
+/**
+ * Probes and results. One fit unit (a layer of a job) is written in a single transaction
+ * together with its job_fits row; when that row is the last one, the same transaction
+ * marks the job completed — a job is never `completed` with partial results. Unique keys
+ * make a retried unit a no-op (no duplicate rows).
+ */
+import type { Db, Queryable, Tx } from './pool.ts';
+import { withTransaction } from './pool.ts';
+
+export const METRIC_COLUMNS = [
+  'accuracy', 'accuracy_signed', 'sign_k', 'auroc', 'calibrated_accuracy', 'ece', 'ccs_loss',
+  'consistency_loss', 'confidence_loss', 'accuracy_ci_low', 'accuracy_ci_high', 'auroc_ci_low',
+  'auroc_ci_high', 'train_accuracy', 'distractor_accuracy', 'opinion_accuracy',
+] as const;
+export type MetricColumn = (typeof METRIC_COLUMNS)[number];
+
+export interface ResultInput {
+  layer: number;
+  method: string;
+  seed: number;
+  control: string | null;
+  template: number | null;
+  n_train: number;
+  n_test: number;
+  fit_seconds: number;
+  columns: Partial<Record<MetricColumn, number | null>> & { accuracy: number };
+  metrics: object;
+  probe: { dim: number; direction: Float32Array; state: object };
+}
+
+export interface AgreementInput {
+  layer: number;
+  seed: number;
+  control: string | null;
+  method_a: string;
+  method_b: string;
+  prediction_agreement: number;
+  direction_cosine: number;
+}
+
+async function insertResult(tx: Tx, jobId: string, r: ResultInput): Promise<void> {
+  const dir = Buffer.from(r.probe.direction.buffer, r.probe.direction.byteOffset, r.probe.direction.byteLength);
+  const probe = await tx.query(
+    `INSERT INTO probes (job_id, layer, method, seed, control, template, dim, direction, state)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (job_id, layer, method, seed, control, template) DO UPDATE SET state = EXCLUDED.state
+     RETURNING id`,
+    [jobId, r.layer, r.method, r.seed, r.control, r.template, r.probe.dim, dir, JSON.stringify(r.probe.state)],
+  );
+  const cols = METRIC_COLUMNS.filter((c) => r.columns[c] !== undefined);
+  const values = cols.map((c) => {
+    const v = r.columns[c];
+    return v === null || v === undefined || !Number.isFinite(v) ? null : v;
+  });
+  const base = ['job_id', 'probe_id', 'layer', 'method', 'seed', 'control', 'template', 'n_train', 'n_test', 'fit_seconds', 'metrics'];
+  const all = [...base, ...cols];
+  const args = [jobId, probe.rows[0].id, r.layer, r.method, r.seed, r.control, r.template, r.n_train, r.n_test, r.fit_seconds, JSON.stringify(r.metrics), ...values];
+  await tx.query(
+    `INSERT INTO results (${all.join(', ')}) VALUES (${all.map((_, i) => `$${i + 1}`).join(', ')})
+     ON CONFLICT (job_id, layer, method, seed, control, template) DO NOTHING`,
+    args,
+  );
+}
+
+/**
+ * Commits one layer's results. Returns whether this commit completed the job.
+ * Results of a job that was cancelled meanwhile are dropped (nothing to show for it).
+ */
+export async function commitFitUnit(
+  db: Db,
+  jobId: string,
+  layer: number,
+  results: ResultInput[],
+  agreements: AgreementInput[],
+): Promise<{ completed: boolean; skipped: boolean }> {
+  return withTransaction(db, async (tx) => {
+    const job = await tx.query('SELECT status, fits_total FROM jobs WHERE id = $1 FOR UPDATE', [jobId]);
+    if (!job.rows[0] || job.rows[0].status !== 'running') return { completed: false, skipped: true };
+    for (const r of results) await insertResult(tx, jobId, r);
+    for (const a of agreements) {
+      await tx.query(
+        `INSERT INTO agreements (job_id, layer, seed, control, method_a, method_b, prediction_agreement, direction_cosine)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (job_id, layer, seed, control, method_a, method_b) DO NOTHING`,
+        [jobId, a.layer, a.seed, a.control, a.method_a, a.method_b, a.prediction_agreement, a.direction_cosine],
+      );
+    }
+    await tx.query('INSERT INTO job_fits (job_id, layer) VALUES ($1, $2) ON CONFLICT DO NOTHING', [jobId, layer]);
+    const done = await tx.query('SELECT count(*)::int AS n FROM job_fits WHERE job_id = $1', [jobId]);
+    const total = job.rows[0].fits_total as number;
+    await tx.query(
+      `UPDATE jobs SET progress_stage = 'fit', progress_done = $2, progress_total = $3, updated_at = now() WHERE id = $1`,
+      [jobId, done.rows[0].n, total],
+    );
+    if (total > 0 && done.rows[0].n >= total) {
+      await tx.query(`UPDATE jobs SET status = 'completed', finished_at = now(), updated_at = now() WHERE id = $1`, [jobId]);
+      await tx.query(`INSERT INTO job_events (job_id, status) VALUES ($1, 'completed')`, [jobId]);
+      return { completed: true, skipped: false };
+    }
+    return { completed: false, skipped: false };
+  });
+}
+
+export interface ResultRowOut {
+  layer: number;
+  method: string;
+  seed: number;
+  control: string | null;
+  template: number | null;
+  probe_id: string | null;
+  n_train: number;
+  n_test: number;
+  fit_seconds: number;
+  accuracy: number;
+  auroc: number | null;
+  metrics: Record<string, unknown>;
+  [column: string]: unknown;
+}
+
+export async function listResults(db: Queryable, jobId: string): Promise<ResultRowOut[]> {
+  const { rows } = await db.query(
+    `SELECT layer, method, seed, control, template, probe_id, n_train, n_test, fit_seconds, metrics, ${METRIC_COLUMNS.join(', ')}
+     FROM results WHERE job_id = $1 ORDER BY control NULLS FIRST, template NULLS FIRST, method, layer, seed`,
+    [jobId],
+  );
+  return rows;
+}
+
+export async function listAgreements(db: Queryable, jobId: string): Promise<AgreementInput[]> {
+  const { rows } = await db.query(
+    `SELECT layer, seed, control, method_a, method_b, prediction_agreement, direction_cosine
+     FROM agreements WHERE job_id = $1 ORDER BY layer, seed, method_a, method_b`,
+    [jobId],
+  );
+  return rows;
+}
+
+export async function getProbe(db: Queryable, jobId: string, probeId: string) {
+  const { rows } = await db.query(
+    'SELECT id, layer, method, seed, control, template, dim, direction, state FROM probes WHERE job_id = $1 AND id = $2',
+    [jobId, probeId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const buf: Buffer = row.direction;
+  const direction = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  return { ...row, direction } as {
+    id: string; layer: number; method: string; seed: number; control: string | null; template: number | null;
+    dim: number; direction: Float32Array; state: Record<string, unknown>;
+  };
+}
