@@ -1,0 +1,145 @@
+/**
+ * Contrast pairs (Burns et al. 2022, §2.1): for each question q_i, x_i^+ is q_i completed
+ * with the "yes" answer and x_i^- with the "no" answer; probes look at the pair, not at
+ * either side alone. One pair per (item, template), rows in item-major order:
+ * row = item · T + template, so the templates of an item are adjacent.
+ *
+ * pos is always completed with the label-1 answer (answers[1]: "positive", "true", or the
+ * multiclass choice drawn into slot 1), so label 1 means "the pos side is the true one".
+ */
+import type { ControlSpec } from './controls.ts';
+import type { Dataset } from './dataset.ts';
+import { DataInputError } from './errors.ts';
+import { balancedBits, seededRandom } from './rng.ts';
+import { renderTemplate, type Template } from './templates.ts';
+
+export interface ContrastPairs {
+  pos: string[];
+  neg: string[];
+  /** 1 if pos is the right side; null when the dataset has no labels. */
+  labels: Int8Array | null;
+  /** Index into the templates array, per row. */
+  templates: Int32Array;
+  /** Dataset row (item) per pair. */
+  items: Int32Array;
+  /** distractor: h per row; explicit-opinion: 1 if Alice's view is the pos answer; else null. */
+  control_bits: Int8Array | null;
+  /** Template ids in the order `templates` indexes them. */
+  template_ids: string[];
+}
+
+export interface RenderOptions {
+  seed: number;
+  control?: ControlSpec;
+}
+
+export function renderContrastPairs(dataset: Dataset, templates: readonly Template[], opts: RenderOptions): ContrastPairs {
+  if (templates.length === 0) throw new DataInputError('at least one template is needed to build contrast pairs');
+  const n = dataset.items.length;
+  const T = templates.length;
+  const sides = itemAnswers(dataset, opts.seed);
+  const control = opts.control;
+
+  // Per-item planted bits, drawn once per item so all templates of an item agree.
+  let itemBits: Int8Array | null = null;
+  if (control?.name === 'distractor') {
+    // Farquhar et al. 2023 §4.1: a random partition of the questions by h (Theorem 1's arbitrary feature).
+    itemBits = balancedBits(n, 0.5, seededRandom(opts.seed, 'distractor'));
+  } else if (control?.name === 'explicit-opinion') {
+    itemBits = opinionViews(n, sides.labels, control.q, opts.seed);
+  }
+
+  const pos: string[] = new Array(n * T);
+  const neg: string[] = new Array(n * T);
+  const templateIdx = new Int32Array(n * T);
+  const itemIdx = new Int32Array(n * T);
+  const labels = sides.labels ? new Int8Array(n * T) : null;
+  const bits = itemBits ? new Int8Array(n * T) : null;
+  for (let i = 0; i < n; i++) {
+    const [a0, a1] = sides.answers[i];
+    const text = dataset.items[i].text;
+    for (let t = 0; t < T; t++) {
+      const row = i * T + t;
+      let p = renderTemplate(templates[t], { text, answer: a1, choice0: a0, choice1: a1 });
+      let q = renderTemplate(templates[t], { text, answer: a0, choice0: a0, choice1: a1 });
+      if (control?.name === 'distractor') {
+        const [wordA, wordB] = control.words;
+        // h = 1: word A on the pos side; h = 0: word A on the neg side. So "which side says A"
+        // is a contrast-consistent feature equal to h, exactly Theorem 1's construction.
+        p = appendWord(p, itemBits![i] ? wordA : wordB);
+        q = appendWord(q, itemBits![i] ? wordB : wordA);
+      } else if (control?.name === 'explicit-opinion') {
+        // The same prefix on both sides: the opinion is part of the question, not the answer.
+        const prefix = `${control.character} thinks it is ${itemBits![i] ? a1 : a0}. `;
+        p = prefix + p;
+        q = prefix + q;
+      }
+      pos[row] = p;
+      neg[row] = q;
+      templateIdx[row] = t;
+      itemIdx[row] = i;
+      if (labels) labels[row] = sides.labels![i];
+      if (bits) bits[row] = itemBits![i];
+    }
+  }
+  return { pos, neg, labels, templates: templateIdx, items: itemIdx, control_bits: bits, template_ids: templates.map((t) => t.id) };
+}
+
+/**
+ * The two answers of each item's pair and the resulting 0/1 label. Binary and statement
+ * datasets use the dataset's answers. Multiclass rows are binarised as Burns et al.
+ * 2022 do for datasets with more than two answers, and as elk's `binarize` does: the right choice is paired with
+ * one wrong choice drawn uniformly with the seed, and which slot (choice0 or choice1) gets
+ * the right one is itself drawn, balanced across items, so the label is 1 for half of them.
+ */
+export function itemAnswers(dataset: Dataset, seed: number): { answers: [string, string][]; labels: Int8Array | null } {
+  const n = dataset.items.length;
+  if (dataset.kind !== 'multiclass') {
+    const ans = dataset.answers!;
+    const labels = dataset.has_labels ? Int8Array.from(dataset.items, (it) => it.label!) : null;
+    return { answers: dataset.items.map(() => ans), labels };
+  }
+  const pick = seededRandom(seed, 'multiclass-wrong-choice');
+  const slot = balancedBits(n, 0.5, seededRandom(seed, 'multiclass-slot'));
+  const labels = new Int8Array(n);
+  const answers = dataset.items.map((it, i): [string, string] => {
+    const choices = it.choices!;
+    const right = it.label!;
+    // Uniform over the k - 1 wrong choices: draw from 0..k-2 and skip over the right index.
+    let wrong = Math.floor(pick() * (choices.length - 1));
+    if (wrong >= right) wrong++;
+    labels[i] = slot[i];
+    return slot[i] ? [choices[wrong], choices[right]] : [choices[right], choices[wrong]];
+  });
+  return { answers, labels };
+}
+
+/**
+ * Alice's view per item, as 1 = "the pos answer". With labels, she is right for exactly
+ * round(q · n) items chosen at random; without labels only q = 0.5 has a meaning (a coin).
+ */
+function opinionViews(n: number, labels: Int8Array | null, q: number, seed: number): Int8Array {
+  const random = seededRandom(seed, 'explicit-opinion');
+  if (!labels) {
+    if (q !== 0.5) throw new DataInputError(`explicit-opinion with q = ${q} needs a labelled dataset (without labels only q = 0.5 is defined)`);
+    return balancedBits(n, 0.5, random);
+  }
+  const right = balancedBits(labels.length, q, random);
+  return Int8Array.from(labels, (y, i) => (right[i] ? y : 1 - y));
+}
+
+/** "… It was positive." + "banana" → "… It was positive. banana"; adds the full stop if missing. */
+function appendWord(s: string, word: string): string {
+  const trimmed = s.trimEnd();
+  return `${trimmed}${/[.!?]$/.test(trimmed) ? '' : '.'} ${word}`;
+}
+
+/** All pair rows whose item is in `items`, e.g. the train rows of an item-level split. */
+export function rowsOfItems(pairItems: Int32Array, items: ArrayLike<number>): Int32Array {
+  const wanted = new Set<number>(Array.from(items));
+  const rows: number[] = [];
+  pairItems.forEach((it, row) => {
+    if (wanted.has(it)) rows.push(row);
+  });
+  return Int32Array.from(rows);
+}

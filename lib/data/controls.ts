@@ -1,0 +1,130 @@
+/**
+ * The controls of Farquhar et al. 2023 ("Challenges with unsupervised LLM knowledge
+ * discovery", arXiv:2312.10029), as job options. Their Theorem 1 shows that any binary
+ * feature h of the questions gives a CCS loss as low as knowledge does, so a method that
+ * finds *a* consistent direction has not thereby found knowledge. Each control plants
+ * such a feature and measures whether a method follows it instead of the truth:
+ *
+ * - `distractor` (their §4.1, "banana/shed"): a random bit h per item; word A is appended
+ *   to the side whose answer matches h, word B to the other. Reported: ground-truth
+ *   accuracy and distractor accuracy = agreement of predictions with h.
+ * - `explicit-opinion` (their §4.2): every prompt starts "Alice thinks it is {view}.",
+ *   Alice being right with probability q. Reported: opinion accuracy = agreement with
+ *   Alice's view.
+ * - `template-sensitivity` (their §4.4 on prompt sensitivity): each template fitted and
+ *   scored separately; the spread across templates is reported.
+ * - `agreement`: method × method agreement of predictions and |cosine| of directions.
+ * See docs/controls.md for the exact construction.
+ */
+import { ControlError } from './errors.ts';
+
+export type ControlName = 'distractor' | 'explicit-opinion' | 'template-sensitivity' | 'agreement';
+export const CONTROL_NAMES: readonly ControlName[] = ['distractor', 'explicit-opinion', 'template-sensitivity', 'agreement'];
+
+export interface DistractorControl {
+  name: 'distractor';
+  /** [A, B]: A goes to the side whose answer agrees with h, B to the other. Default ["banana", "shed"]. */
+  words: [string, string];
+}
+
+export interface ExplicitOpinionControl {
+  name: 'explicit-opinion';
+  /** Probability that Alice's view is the right answer (needs labels unless 0.5). Default 0.5. */
+  q: number;
+  /** Who holds the opinion. Default "Alice". */
+  character: string;
+}
+
+export type ControlSpec =
+  | DistractorControl
+  | ExplicitOpinionControl
+  | { name: 'template-sensitivity' }
+  | { name: 'agreement' };
+
+export const DEFAULT_DISTRACTOR_WORDS: [string, string] = ['banana', 'shed'];
+export const DEFAULT_OPINION_Q = 0.5;
+export const DEFAULT_CHARACTER = 'Alice';
+
+/**
+ * Validate a job's `controls` option: a list of names or objects, e.g.
+ * `["distractor", {"name": "explicit-opinion", "q": 0.8}]`. Unknown names and unknown
+ * or out-of-range options are errors (not silently ignored), and each control may appear once.
+ */
+export function parseControls(input: unknown): ControlSpec[] {
+  if (input === undefined || input === null) return [];
+  if (!Array.isArray(input)) throw new ControlError('controls must be a list, e.g. ["distractor", {"name": "explicit-opinion", "q": 0.5}]');
+  const out = input.map((entry, k) => parseControl(entry, k));
+  const names = out.map((c) => c.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new ControlError(`control "${dup}" is listed twice`);
+  return out;
+}
+
+function parseControl(entry: unknown, k: number): ControlSpec {
+  const obj: Record<string, unknown> =
+    typeof entry === 'string' ? { name: entry } : entry !== null && typeof entry === 'object' && !Array.isArray(entry) ? (entry as Record<string, unknown>) : {};
+  const name = obj.name;
+  if (typeof name !== 'string') throw new ControlError(`controls[${k}] must be a control name or an object with "name"`);
+  if (!(CONTROL_NAMES as readonly string[]).includes(name)) {
+    throw new ControlError(`unknown control "${name}"; known: ${CONTROL_NAMES.join(', ')}`);
+  }
+  const allowed: Record<ControlName, string[]> = {
+    distractor: ['name', 'words'],
+    'explicit-opinion': ['name', 'q', 'character'],
+    'template-sensitivity': ['name'],
+    agreement: ['name'],
+  };
+  const extra = Object.keys(obj).filter((key) => !allowed[name as ControlName].includes(key));
+  if (extra.length) throw new ControlError(`control "${name}" has unknown option(s) ${extra.join(', ')}`);
+
+  if (name === 'distractor') {
+    const words = obj.words ?? DEFAULT_DISTRACTOR_WORDS;
+    if (!Array.isArray(words) || words.length !== 2 || !words.every((w) => typeof w === 'string' && /^\S.{0,39}$/.test(w.trim()))) {
+      throw new ControlError('distractor "words" must be two non-empty words of at most 40 characters, e.g. ["banana", "shed"]');
+    }
+    if (words[0].trim() === words[1].trim()) throw new ControlError('distractor "words" must differ');
+    return { name, words: [words[0].trim(), words[1].trim()] };
+  }
+  if (name === 'explicit-opinion') {
+    const q = obj.q ?? DEFAULT_OPINION_Q;
+    if (typeof q !== 'number' || !(q >= 0 && q <= 1)) throw new ControlError(`explicit-opinion "q" must be a number in [0, 1], got ${JSON.stringify(q)}`);
+    const character = obj.character ?? DEFAULT_CHARACTER;
+    if (typeof character !== 'string' || !/^\S.{0,39}$/.test(character.trim())) {
+      throw new ControlError('explicit-opinion "character" must be a name of at most 40 characters');
+    }
+    return { name, q, character: character.trim() };
+  }
+  return { name } as ControlSpec;
+}
+
+/** The one control (if any) that changes the prompts: distractor or explicit-opinion. */
+export function promptControl(controls: readonly ControlSpec[]): DistractorControl | ExplicitOpinionControl | undefined {
+  return controls.find((c): c is DistractorControl | ExplicitOpinionControl => c.name === 'distractor' || c.name === 'explicit-opinion');
+}
+
+/**
+ * template-sensitivity: the pair rows of each template, so the pipeline can fit and score
+ * every template on its own (Farquhar et al. 2023, §4.4) and report the spread.
+ */
+export function templateGroups(templates: Int32Array, nTemplates: number): Int32Array[] {
+  const counts = new Int32Array(nTemplates);
+  for (const t of templates) counts[t]++;
+  const groups = Array.from(counts, (c) => new Int32Array(c));
+  const fill = new Int32Array(nTemplates);
+  templates.forEach((t, row) => {
+    groups[t][fill[t]++] = row;
+  });
+  return groups;
+}
+
+/**
+ * Distractor or opinion accuracy: the share of predictions (1 = "the positive side is
+ * true") equal to the planted bit of their row (ContrastPairs.control_bits).
+ */
+export function controlAccuracy(predictions: ArrayLike<number>, bits: ArrayLike<number>): number {
+  if (predictions.length !== bits.length) throw new RangeError(`${predictions.length} predictions for ${bits.length} control bits`);
+  if (bits.length === 0) return NaN;
+  let agree = 0;
+  for (let i = 0; i < bits.length; i++) if ((predictions[i] > 0 ? 1 : 0) === bits[i]) agree++;
+  return agree / bits.length;
+}

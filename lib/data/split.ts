@@ -1,0 +1,58 @@
+/**
+ * Train/test splits by item. All templates (and both sides) of an item fall on the same
+ * side, so a probe is never tested on a question it was fitted on under another prompt.
+ * With labels the split is stratified: each class is split in the asked proportions, so
+ * test accuracy is not skewed by a split that happens to favour one class.
+ */
+import { SplitError } from './errors.ts';
+import { seededRandom, shuffleInPlace } from './rng.ts';
+
+export interface SplitOptions {
+  /** Fraction of items for training, in (0, 1). */
+  train: number;
+  /** Fraction of items for testing, in (0, 1); train + test ≤ 1 (the rest is unused). */
+  test: number;
+  seed: number;
+  /** One 0/1 (or class) label per item; stratify by it when given. */
+  labels?: ArrayLike<number> | null;
+}
+
+export function trainTestSplit(nItems: number, opts: SplitOptions): { train: Int32Array; test: Int32Array } {
+  const { train, test, seed } = opts;
+  if (!Number.isInteger(nItems) || nItems < 2) throw new SplitError(`a train/test split needs at least 2 items, got ${nItems}`);
+  if (!(train > 0 && test > 0 && train + test <= 1 + 1e-9)) {
+    throw new SplitError(`split fractions must be positive and sum to at most 1 (got train ${train}, test ${test})`);
+  }
+  const labels = opts.labels ?? null;
+  if (labels && labels.length !== nItems) throw new SplitError(`${labels.length} labels for ${nItems} items`);
+
+  // Group item indices by class (one group when unlabelled), in index order before shuffling.
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < nItems; i++) {
+    const y = labels ? labels[i] : 0;
+    if (!groups.has(y)) groups.set(y, []);
+    groups.get(y)!.push(i);
+  }
+  const random = seededRandom(seed, 'train-test-split');
+  const trainIdx: number[] = [];
+  const testIdx: number[] = [];
+  for (const y of [...groups.keys()].sort((a, b) => a - b)) {
+    const members = shuffleInPlace(groups.get(y)!, random);
+    const nTrain = Math.round(train * members.length);
+    const nTest = Math.min(members.length - nTrain, Math.round(test * members.length));
+    trainIdx.push(...members.slice(0, nTrain));
+    testIdx.push(...members.slice(nTrain, nTrain + nTest));
+  }
+  if (trainIdx.length === 0 || testIdx.length === 0) {
+    throw new SplitError(`split of ${nItems} items at train ${train} / test ${test} leaves the ${trainIdx.length === 0 ? 'train' : 'test'} set empty`);
+  }
+  const sortNum = (a: number, b: number) => a - b;
+  return { train: Int32Array.from(trainIdx.sort(sortNum)), test: Int32Array.from(testIdx.sort(sortNum)) };
+}
+
+/** One label per item from per-row pair labels (the labels of an item's rows agree). */
+export function itemLabels(pairItems: ArrayLike<number>, pairLabels: ArrayLike<number>, nItems: number): Int8Array {
+  const out = new Int8Array(nItems).fill(-1);
+  for (let r = 0; r < pairItems.length; r++) out[pairItems[r]] = pairLabels[r];
+  return out;
+}
