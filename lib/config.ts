@@ -26,8 +26,6 @@ export interface Config {
   uploadLimit: number;
   maxDatasetRows: number;
   logLevel: string;
-  /** Bootstrap admin key: when set, this key is accepted with the admin role (for the demo and ops). */
-  adminKey: string | null;
   rateLimitPerMinute: number;
   maxConcurrentJobsPerTenant: number;
 }
@@ -60,7 +58,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadLimit: int(env, 'SONDE_UPLOAD_LIMIT', 64 << 20),
     maxDatasetRows: int(env, 'SONDE_MAX_DATASET_ROWS', 200_000),
     logLevel: env.LOG_LEVEL ?? 'info',
-    adminKey: env.SONDE_ADMIN_KEY || null,
     rateLimitPerMinute: int(env, 'SONDE_RATE_LIMIT', 600),
     maxConcurrentJobsPerTenant: int(env, 'SONDE_MAX_CONCURRENT_JOBS', 20),
   };

@@ -126,7 +126,7 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
         n_pairs: r.pairs.pos.length,
         labels: r.pairs.labels ? Array.from(r.pairs.labels) : null,
         templates: Array.from(r.pairs.templates),
-        template_ids: templates.map((t) => t.id),
+        template_ids: r.pairs.template_ids,
         items: Array.from(r.pairs.items),
         control_bits: r.pairs.control_bits ? Array.from(r.pairs.control_bits) : null,
         layers,

@@ -12,6 +12,8 @@ import type { Db } from '../db/pool.ts';
 import type { Queues } from '../queue.ts';
 import { SPEC_PATH } from './spec.ts';
 import errors from './plugins/errors.ts';
+import metrics from './plugins/metrics.ts';
+import rateLimit from '@fastify/rate-limit';
 import auth from './plugins/auth.ts';
 import healthRoutes from './routes/health.ts';
 import jobRoutes from './routes/jobs.ts';
@@ -53,7 +55,16 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object 
   await app.register(errors);
   await app.register(swagger, { mode: 'static', specification: { path: SPEC_PATH, baseDir: '.' } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(metrics, { db: deps.db, queues: deps.queues });
   await app.register(auth, { db: deps.db });
+  // Per API key (or per address before authentication), in memory per API process.
+  await app.register(rateLimit, {
+    max: deps.config.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    keyGenerator: (req) => req.principal?.keyId ?? req.ip,
+    allowList: (req) => !req.url.startsWith('/v1/'),
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, message: `rate limit of ${ctx.max} requests per minute exceeded; retry in ${ctx.after}` }),
+  });
   await app.register(healthRoutes, deps);
   await app.register(jobRoutes, deps);
   await app.register(datasetRoutes, deps);

@@ -3,10 +3,10 @@ import type { Queryable } from '../db/pool.ts';
 import { findModel } from '../db/models.ts';
 import { getDataset } from '../db/datasets.ts';
 import { isBuiltinModel } from '../../lib/models/builtin.ts';
-import { builtinDatasets, loadBuiltinDataset } from '../../lib/data/index.ts';
+import { builtinDatasets, loadBuiltinDataset, DEFAULT_BUILTIN_DATASET } from '../../lib/data/index.ts';
 import { badRequest, notFound } from './problem.ts';
 
-export const DEFAULT_DATASET = 'sentiment-afinn';
+export const DEFAULT_DATASET = DEFAULT_BUILTIN_DATASET;
 
 export async function resolveModel(db: Queryable, tenantId: string, name: string): Promise<void> {
   if (isBuiltinModel(name)) return;

@@ -5,7 +5,12 @@ import type { AppDeps } from '../app.ts';
 import { problemBody } from '../plugins/errors.ts';
 
 function timeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`), ms).unref())]);
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref();
+    }),
+  ]);
 }
 
 export default async function healthRoutes(app: FastifyInstance, deps: AppDeps) {

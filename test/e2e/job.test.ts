@@ -1,0 +1,112 @@
+/**
+ * End to end through HTTP: the API listening on a port, a separate worker process
+ * (`sonde worker`), the real Postgres and Redis and the real default model. A job is
+ * submitted, extracted, fitted, and its results are read back and checked against the
+ * spec; a second job with a control and a cancellation follow.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { startApi } from '../../services/api/server.ts';
+import type { Db } from '../../services/db/pool.ts';
+import { testConfig, testDb, newTenant, assertMatchesSpec } from '../support/env.ts';
+
+const config = testConfig({ port: 0, queuePrefix: `sonde-e2e-${process.pid}` });
+let api: { url: string; close: () => Promise<void> };
+let worker: ChildProcess;
+let workerLog = '';
+let db: Db;
+let key: string;
+
+async function call(method: string, route: string, body?: unknown) {
+  const res = await fetch(new URL(route, api.url), {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function waitFor(id: string, statuses: string[], timeoutMs: number) {
+  const t0 = Date.now();
+  for (;;) {
+    const { body } = await call('GET', `/v1/jobs/${id}`);
+    if (statuses.includes(body.status)) return body;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`job ${id} still ${body.status} (${JSON.stringify(body.progress)}) after ${timeoutMs} ms\nworker log:\n${workerLog.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+before(async () => {
+  db = await testDb(config);
+  key = (await newTenant(db)).key;
+  api = await startApi({ ...config, logLevel: 'warn' });
+  worker = spawn(process.execPath, ['--import', 'tsx', 'cli/sonde.ts', 'worker'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: config.databaseUrl,
+      SONDE_QUEUE_PREFIX: config.queuePrefix,
+      SONDE_DATA_DIR: config.dataDir,
+      SONDE_EXTRACT_THREADS: '2',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  worker.stdout!.on('data', (d) => { workerLog += d; });
+  worker.stderr!.on('data', (d) => { workerLog += d; });
+});
+
+after(async () => {
+  worker.kill('SIGTERM');
+  await new Promise((r) => worker.once('exit', r));
+  await api.close();
+  await db.end();
+});
+
+test('a default-model job runs end to end and its results match the spec', { timeout: 600_000 }, async () => {
+  const submit = await call('POST', '/v1/jobs', { methods: ['ccs', 'pca', 'kmeans', 'lr'], seeds: 2, max_items: 120, controls: ['distractor', 'agreement'] });
+  assert.equal(submit.status, 202, JSON.stringify(submit.body));
+  const job = await waitFor(submit.body.id, ['completed', 'failed'], 540_000);
+  assert.equal(job.status, 'completed', JSON.stringify(job.error) + workerLog.slice(-2000));
+  assertMatchesSpec('getJob', 200, job);
+  assert.deepEqual(job.history.map((h: { status: string }) => h.status), ['queued', 'running', 'completed']);
+
+  const { status, body } = await call('GET', `/v1/jobs/${job.id}/results`);
+  assert.equal(status, 200);
+  assertMatchesSpec('getResults', 200, body);
+  const layers = [...new Set(body.results.map((r: { layer: number }) => r.layer))];
+  assert.deepEqual(layers, [0, 1], 'use-lite has two layers');
+  // layers × methods × seeds × (clean + distractor), every seed kept.
+  assert.equal(body.results.length, 2 * 4 * 2 * 2);
+  for (const r of body.results) {
+    assert.ok(r.accuracy >= 0.5 && r.accuracy <= 1, `oracle-sign accuracy in [0.5, 1]: ${r.accuracy}`);
+    assert.equal(r.n_test + r.n_train <= 2 * 120, true);
+    if (r.control === 'distractor') assert.equal(typeof r.distractor_accuracy, 'number');
+  }
+  const lr = body.summary.find((s: { method: string; control: string | null }) => s.method === 'lr' && s.control === null);
+  assert.ok(lr.accuracy_mean > 0.6, `the supervised ceiling finds sentiment in use-lite: ${lr.accuracy_mean}`);
+  assert.ok(body.agreements.length > 0, 'agreement control wrote method pairs');
+  assert.match(body.table, /ccs/);
+
+  const dupes = await db.query(
+    'SELECT count(*)::int AS n FROM (SELECT 1 FROM results WHERE job_id = $1 GROUP BY layer, method, seed, control, template HAVING count(*) > 1) d',
+    [job.id],
+  );
+  assert.equal(dupes.rows[0].n, 0);
+  const probeId = body.results[0].probe_id;
+  const probe = await call('GET', `/v1/jobs/${job.id}/probes/${probeId}`);
+  assert.equal(probe.status, 200);
+  assertMatchesSpec('getProbe', 200, probe.body);
+});
+
+test('a cancelled job stops and writes no results', { timeout: 300_000 }, async () => {
+  const submit = await call('POST', '/v1/jobs', { methods: ['ccs'], seeds: 3 });
+  assert.equal(submit.status, 202);
+  await waitFor(submit.body.id, ['running', 'completed'], 120_000);
+  const cancelled = await call('DELETE', `/v1/jobs/${submit.body.id}`);
+  assert.equal(cancelled.body.status, 'cancelled');
+  await new Promise((r) => setTimeout(r, 3_000));
+  const after = await call('GET', `/v1/jobs/${submit.body.id}`);
+  assert.equal(after.body.status, 'cancelled', 'a late worker never revives a cancelled job');
+  const rows = await db.query('SELECT count(*)::int AS n FROM results WHERE job_id = $1', [submit.body.id]);
+  assert.equal(rows.rows[0].n, 0);
+});
