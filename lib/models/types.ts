@@ -47,6 +47,16 @@ export interface ModelManifest {
   unembedding?: string;
   license: string;
   source: string;
+  /** Longest token sequence the model takes (learned positions); longer texts are rejected. */
+  max_length?: number;
+  /** Graph file inside the directory; default `model.onnx`. */
+  model_file?: string;
+  /**
+   * External-data files the graph references (models > 2 GB keep their weights beside the
+   * graph). Hashed with the graph; `model.onnx.data` / `model.onnx_data` are found without
+   * being listed.
+   */
+  external_data?: string[];
   /** sha256 of model.onnx (+ external data), filled in by `sonde models add`. */
   sha256?: string;
 }

@@ -1,0 +1,107 @@
+/**
+ * Pure batching and pooling: group tokenised texts by length, pad them into dense
+ * [batch, seq] inputs with attention masks, and pool [batch, seq, dim] hidden states back
+ * to one row per text. No ONNX Runtime here, so it is cheap to test.
+ */
+import type { Pooling } from '../models/types.ts';
+
+/**
+ * Batches of text indices, shortest first: sorting by length keeps the padding in each
+ * batch small. A batch holds at most `batchSize` texts and `maxTokens` padded tokens
+ * (always at least one text).
+ */
+export function planBatches(lengths: readonly number[], batchSize: number, maxTokens: number): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
+  const batches: number[][] = [];
+  let cur: number[] = [];
+  for (const i of order) {
+    // Sorted ascending, so the newest text sets the padded length of the batch.
+    if (cur.length > 0 && (cur.length >= batchSize || (cur.length + 1) * lengths[i] > maxTokens)) {
+      batches.push(cur);
+      cur = [];
+    }
+    cur.push(i);
+  }
+  if (cur.length) batches.push(cur);
+  return batches;
+}
+
+export interface DenseBatch {
+  rows: number;
+  seq: number;
+  ids: number[];
+  mask: number[];
+  /** HF position ids: count of real tokens before each position, 0 on padding. */
+  positions: number[];
+  /** Per row: index of the first and last real token in the padded sequence. */
+  first: Int32Array;
+  last: Int32Array;
+}
+
+/** Pads token lists to the batch's longest, on the left (decoders) or right (encoders). */
+export function padBatch(tokens: readonly number[][], padId: number, side: 'left' | 'right'): DenseBatch {
+  const rows = tokens.length;
+  const seq = Math.max(1, ...tokens.map((t) => t.length));
+  const ids = new Array<number>(rows * seq).fill(padId);
+  const mask = new Array<number>(rows * seq).fill(0);
+  const positions = new Array<number>(rows * seq).fill(0);
+  const first = new Int32Array(rows);
+  const last = new Int32Array(rows);
+  tokens.forEach((t, r) => {
+    const offset = side === 'left' ? seq - t.length : 0;
+    for (let j = 0; j < t.length; j++) {
+      ids[r * seq + offset + j] = t[j];
+      mask[r * seq + offset + j] = 1;
+      positions[r * seq + offset + j] = j;
+    }
+    first[r] = offset;
+    last[r] = offset + t.length - 1;
+  });
+  return { rows, seq, ids, mask, positions, first, last };
+}
+
+/**
+ * One pooled vector per row of a [rows, seq, dim] hidden-state tensor, written into
+ * `out` at row `targets[r]`. `mean` averages the real tokens only (the mask), special
+ * tokens such as BOS included, as the model saw them.
+ */
+export function poolHidden(
+  hidden: Float32Array, batch: DenseBatch, dim: number, pooling: Pooling,
+  out: Float32Array, targets: readonly number[],
+): void {
+  const { seq } = batch;
+  for (let r = 0; r < batch.rows; r++) {
+    const dst = targets[r] * dim;
+    if (pooling === 'mean') {
+      let n = 0;
+      const acc = new Float64Array(dim);
+      for (let p = batch.first[r]; p <= batch.last[r]; p++) {
+        const src = (r * seq + p) * dim;
+        for (let k = 0; k < dim; k++) acc[k] += hidden[src + k];
+        n++;
+      }
+      for (let k = 0; k < dim; k++) out[dst + k] = acc[k] / n;
+    } else {
+      const p = pooling === 'last' ? batch.last[r] : batch.first[r];
+      out.set(hidden.subarray((r * seq + p) * dim, (r * seq + p + 1) * dim), dst);
+    }
+  }
+}
+
+let HALF_TABLE: Float32Array | null = null;
+
+/** float16 bit patterns → float32, by a 65,536-entry table (IEEE 754 binary16). */
+export function halfToFloat32(src: Uint16Array): Float32Array {
+  if (!HALF_TABLE) {
+    HALF_TABLE = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) {
+      const s = h & 0x8000 ? -1 : 1;
+      const e = (h >> 10) & 0x1f;
+      const f = h & 0x3ff;
+      HALF_TABLE[h] = e === 0 ? s * 2 ** -14 * (f / 1024) : e === 31 ? (f ? NaN : s * Infinity) : s * 2 ** (e - 15) * (1 + f / 1024);
+    }
+  }
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = HALF_TABLE[src[i]];
+  return out;
+}

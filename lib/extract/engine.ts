@@ -1,0 +1,239 @@
+/**
+ * The in-process extraction engine: one warm ONNX Runtime session per model, tokenise,
+ * batch by length, run fetching only the requested layers, pool. It blocks its event loop
+ * inside session.run, so the service runs it in a child process (client.ts / child.ts).
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { floatToHalf } from '../npy.ts';
+import { loadModelDir, modelFile } from '../models/model-dir.ts';
+import { loadHfTokenizer } from '../models/hf-tokenizer.ts';
+import type { ModelManifest, Tokenizer } from '../models/types.ts';
+import { halfToFloat32, padBatch, planBatches, poolHidden, type DenseBatch } from './batching.ts';
+import { ExtractInputError, type ExtractRequest, type ExtractStats, type Provider } from './types.ts';
+
+interface Runtime {
+  dir: string;
+  manifest: ModelManifest;
+  tokenizer: Tokenizer;
+  session: ort.InferenceSession;
+  inputTypes: Map<string, string>;
+  provider: string;
+}
+
+export interface EngineOptions {
+  /** Intra-op threads (0 or absent: ONNX Runtime's default, one per core). */
+  threads?: number;
+  provider?: Provider;
+  /** Where to say which execution provider was chosen (default stderr). */
+  log?: (line: string) => void;
+}
+
+export interface LayerResult {
+  layer: number;
+  rows: number;
+  cols: number;
+  /** float32 values, or float16 bit patterns when the request asked for float16. */
+  data: Float32Array | Uint16Array;
+}
+
+/** The tokenizer a manifest names; `use-sentencepiece` comes from the use-lite importer. */
+export async function loadModelTokenizer(dir: string, manifest: ModelManifest): Promise<Tokenizer> {
+  const type = manifest.tokenizer.type;
+  if (type === 'hf-tokenizer-json') return loadHfTokenizer(dir, manifest.tokenizer.pad_id);
+  if (type === 'use-sentencepiece') {
+    // Loaded lazily by path so this engine does not depend on the importer being present.
+    const mod = (await import(path.join('..', 'models', 'use-lite', 'index.ts'))) as {
+      loadTokenizer(dir: string, manifest: ModelManifest): Tokenizer | Promise<Tokenizer>;
+    };
+    return mod.loadTokenizer(dir, manifest);
+  }
+  throw new ExtractInputError(`${dir}: unknown tokenizer type "${type}" (expected hf-tokenizer-json or use-sentencepiece)`);
+}
+
+/**
+ * Whether onnxruntime-node's CUDA provider library was installed beside its binding (the
+ * npm install step downloads it only with --onnxruntime-node-install=cuda12). Checking
+ * first avoids ORT's loud error log on every CPU-only start.
+ */
+function cudaProviderInstalled(): boolean {
+  try {
+    const pkg = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const bin = path.join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
+    return fs.existsSync(path.join(bin, 'libonnxruntime_providers_cuda.so')) || fs.existsSync(path.join(bin, 'onnxruntime_providers_cuda.dll'));
+  } catch {
+    return false;
+  }
+}
+
+export class ExtractionEngine {
+  private readonly runtimes = new Map<string, Promise<Runtime>>();
+  private chosenProvider: string | null = null;
+
+  constructor(private readonly opts: EngineOptions = {}) {}
+
+  get provider(): string | null {
+    return this.chosenProvider;
+  }
+
+  /**
+   * CUDA when asked for (or 'auto') and its libraries load, else CPU. Asking ORT for
+   * ['cuda', 'cpu'] without the CUDA libraries throws rather than falling back, so the
+   * fallback is ours; 'auto' remembers the answer so later models skip the failed try.
+   */
+  private async createSession(file: string): Promise<{ session: ort.InferenceSession; provider: string }> {
+    const base: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      interOpNumThreads: 1,
+      ...(this.opts.threads ? { intraOpNumThreads: this.opts.threads } : {}),
+    };
+    const want = this.opts.provider ?? 'auto';
+    const log = this.opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+    if (want !== 'cpu' && this.chosenProvider !== 'cpu' && !cudaProviderInstalled()) {
+      if (want === 'cuda') throw new Error('CUDA execution provider requested but onnxruntime-node was installed without it (npm install --onnxruntime-node-install=cuda12)');
+      log('sonde extract: execution provider cpu (onnxruntime-node has no CUDA provider library here)');
+      this.chosenProvider = 'cpu';
+    } else if (want !== 'cpu' && this.chosenProvider !== 'cpu') {
+      try {
+        // Severity 4 (fatal only): a missing CUDA library is expected on CPU machines.
+        const session = await ort.InferenceSession.create(file, { ...base, executionProviders: ['cuda', 'cpu'], logSeverityLevel: 4 });
+        if (this.chosenProvider !== 'cuda') log('sonde extract: execution provider cuda');
+        return { session, provider: (this.chosenProvider = 'cuda') };
+      } catch (e) {
+        if (want === 'cuda') throw new Error(`CUDA execution provider requested but unavailable: ${(e as Error).message}`);
+        log(`sonde extract: execution provider cpu (CUDA unavailable: ${(e as Error).message.split('\n')[0]})`);
+      }
+    } else if (this.chosenProvider === null) log('sonde extract: execution provider cpu');
+    const session = await ort.InferenceSession.create(file, { ...base, executionProviders: ['cpu'] });
+    return { session, provider: (this.chosenProvider = 'cpu') };
+  }
+
+  /** The warm runtime of a model directory, created on first use. */
+  runtime(modelDir: string): Promise<Runtime> {
+    const key = path.resolve(modelDir);
+    let rt = this.runtimes.get(key);
+    if (!rt) {
+      rt = (async () => {
+        const { dir, manifest } = await loadModelDir(key);
+        const tokenizer = await loadModelTokenizer(dir, manifest);
+        const { session, provider } = await this.createSession(path.join(dir, modelFile(manifest)));
+        const inputTypes = new Map(session.inputMetadata.map((m) => [m.name, m.isTensor ? m.type : 'unknown']));
+        const missing = manifest.layers.map((l) => l.output).filter((o) => !session.outputNames.includes(o));
+        if (missing.length) throw new ExtractInputError(`${dir}: sonde.json names output(s) ${missing.join(', ')} that model.onnx does not have`);
+        return { dir, manifest, tokenizer, session, inputTypes, provider };
+      })();
+      rt.catch(() => this.runtimes.delete(key));
+      this.runtimes.set(key, rt);
+    }
+    return rt;
+  }
+
+  /** Integer input tensor in the type the graph declares (int64 for HF exports, int32 for some). */
+  private intTensor(rt: Runtime, name: string, values: number[], dims: number[]): ort.Tensor {
+    const type = rt.inputTypes.get(name);
+    if (type === undefined) throw new ExtractInputError(`${rt.dir}: sonde.json names input "${name}" that model.onnx does not have`);
+    if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
+    return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+  }
+
+  private feeds(rt: Runtime, batch: DenseBatch, tokens: number[][]): Record<string, ort.Tensor> {
+    const inp = rt.manifest.inputs;
+    if (inp.style === 'ragged') {
+      // USE-lite style: a sparse [N, 2] (row, position) index list and N token ids.
+      const indices: number[] = [];
+      const values: number[] = [];
+      tokens.forEach((t, r) => t.forEach((id, p) => { indices.push(r, p); values.push(id); }));
+      return {
+        [inp.indices!]: this.intTensor(rt, inp.indices!, indices, [values.length, 2]),
+        [inp.values!]: this.intTensor(rt, inp.values!, values, [values.length]),
+      };
+    }
+    const dims = [batch.rows, batch.seq];
+    const feeds: Record<string, ort.Tensor> = { [inp.input_ids!]: this.intTensor(rt, inp.input_ids!, batch.ids, dims) };
+    if (inp.attention_mask) feeds[inp.attention_mask] = this.intTensor(rt, inp.attention_mask, batch.mask, dims);
+    if (inp.position_ids) feeds[inp.position_ids] = this.intTensor(rt, inp.position_ids, batch.positions, dims);
+    return feeds;
+  }
+
+  /**
+   * Runs one request. `onLayer` receives each finished layer (so a caller can stream them
+   * out); `onProgress` is called after every batch with texts done so far.
+   */
+  async extract(
+    req: ExtractRequest,
+    onLayer: (r: LayerResult) => void,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<ExtractStats> {
+    const t0 = performance.now();
+    if (!Array.isArray(req.texts) || req.texts.some((t) => typeof t !== 'string')) throw new ExtractInputError('texts must be an array of strings');
+    if (!['last', 'first', 'mean'].includes(req.pooling)) throw new ExtractInputError(`pooling must be last, first or mean, got "${req.pooling}"`);
+    const batchSize = req.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ExtractInputError(`batch size must be a positive integer, got ${batchSize}`);
+    const rt = await this.runtime(req.modelDir);
+    const { manifest } = rt;
+    const available = manifest.layers.map((l) => l.index);
+    const layerIdx = req.layers === 'all' ? available : req.layers;
+    const missing = layerIdx.filter((l) => !available.includes(l));
+    if (missing.length) throw new ExtractInputError(`model ${manifest.name} has no layer(s) ${missing.join(', ')}; it has ${available.join(', ')}`);
+    const layers = layerIdx.map((i) => manifest.layers.find((l) => l.index === i)!);
+
+    const tokens = req.texts.map((t) => rt.tokenizer.encode(t));
+    const tokenizeMs = performance.now() - t0;
+    const maxLen = manifest.max_length;
+    tokens.forEach((t, i) => {
+      if (t.length === 0) throw new ExtractInputError(`text ${i} has no tokens (the tokenizer adds no special tokens; give it some text)`);
+      if (maxLen && t.length > maxLen) throw new ExtractInputError(`text ${i} has ${t.length} tokens; model ${manifest.name} takes at most ${maxLen}`);
+    });
+
+    const n = req.texts.length;
+    const outs = layers.map((l) => new Float32Array(n * l.dim));
+    const side = manifest.inputs.style === 'ragged' ? 'right' : (manifest.tokenizer.padding_side ?? (manifest.kind === 'decoder' ? 'left' : 'right'));
+    const fetches = layers.map((l) => l.output);
+    let done = 0;
+    let runMs = 0;
+    let realTokens = 0;
+    let paddedTokens = 0;
+    const batches = planBatches(tokens.map((t) => t.length), batchSize, req.maxBatchTokens ?? 16384);
+    for (const idx of batches) {
+      const bt = idx.map((i) => tokens[i]);
+      const batch = padBatch(bt, manifest.tokenizer.pad_id, side);
+      const r0 = performance.now();
+      const result = await rt.session.run(this.feeds(rt, batch, bt), fetches);
+      runMs += performance.now() - r0;
+      layers.forEach((l, k) => {
+        const t = result[l.output];
+        const data = t.data instanceof Float32Array ? t.data : t.data instanceof Uint16Array ? halfToFloat32(t.data) : null;
+        if (!data) throw new ExtractInputError(`output ${l.output} has type ${t.type}; expected float32 or float16`);
+        if (t.dims.length === 2 && t.dims[0] === batch.rows && t.dims[1] === l.dim) {
+          // Already one vector per text (e.g. a sentence embedding): pooling does not apply.
+          idx.forEach((target, r) => outs[k].set(data.subarray(r * l.dim, (r + 1) * l.dim), target * l.dim));
+        } else if (t.dims.length === 3 && t.dims[0] === batch.rows && t.dims[1] === batch.seq && t.dims[2] === l.dim) {
+          poolHidden(data, batch, l.dim, req.pooling, outs[k], idx);
+        } else {
+          throw new ExtractInputError(`output ${l.output} has shape [${t.dims.join(', ')}]; expected [${batch.rows}, ${batch.seq}, ${l.dim}]`);
+        }
+        t.dispose();
+      });
+      for (const name of Object.keys(result)) if (!fetches.includes(name)) result[name].dispose();
+      for (const t of bt) realTokens += t.length;
+      paddedTokens += batch.rows * batch.seq;
+      done += idx.length;
+      onProgress?.(done, n);
+    }
+    layers.forEach((l, k) => {
+      const data = req.dtype === 'float16' ? Uint16Array.from(outs[k], floatToHalf) : outs[k];
+      onLayer({ layer: l.index, rows: n, cols: l.dim, data });
+    });
+    return {
+      provider: rt.provider, texts: n, tokens: realTokens, paddedTokens, batches: batches.length,
+      tokenizeMs, runMs, totalMs: performance.now() - t0,
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const rt of this.runtimes.values()) await rt.then((r) => r.session.release(), () => {});
+    this.runtimes.clear();
+  }
+}

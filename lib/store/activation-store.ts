@@ -1,0 +1,138 @@
+/**
+ * Content-addressed activation store. An entry is keyed by what determines the
+ * activations — model weights (sha256), the texts (sha256), prompt template, pooling and
+ * storage dtype — and holds one `.npy` (n×d) per layer per side plus `manifest.json`.
+ *
+ * Layout under the root (SONDE_DATA_DIR/activations):
+ *     <key[0..2]>/<key>/layer_<k>_<side>.npy
+ *     <key[0..2]>/<key>/manifest.json      lists the files that are complete
+ *
+ * Several machines can share one root on a mounted volume (NFS, EFS…): every file is
+ * written to a temporary name and renamed into place, and the manifest, renamed last, is
+ * the commit record — a reader never sees a partial file as present. Two writers of the
+ * same key write identical bytes (the key fixes the content), so racing is harmless.
+ * The ActivationStore interface is all callers use, so an S3 backend can replace
+ * LocalActivationStore (objects are immutable and keyed the same way).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { encodeMat, encodeNpy, floatToHalf, npyToMat, parseNpy } from '../npy.ts';
+import type { Mat } from '../tensor.ts';
+import type { Pooling } from '../models/types.ts';
+
+/** 'pos'/'neg' for contrast pairs (Burns et al. 2022), 'texts' for plain extraction. */
+export type Side = 'pos' | 'neg' | 'texts';
+
+export interface ActivationKeyParts {
+  modelSha256: string;
+  /** sha256 of the texts (textsSha256) or of the dataset file. */
+  dataSha256: string;
+  /** Prompt template id ('' for raw texts). */
+  template: string;
+  pooling: Pooling;
+  dtype?: 'float32' | 'float16';
+}
+
+export interface EntryManifest {
+  key: string;
+  parts: ActivationKeyParts;
+  rows: number;
+  /** "layer_side" → file name and width, for the complete files only. */
+  files: Record<string, { file: string; cols: number }>;
+  created_at: string;
+}
+
+export interface ActivationStore {
+  has(key: string, layer: number, side: Side): Promise<boolean>;
+  get(key: string, layer: number, side: Side): Promise<Mat | null>;
+  put(key: string, parts: ActivationKeyParts, layer: number, side: Side, m: Mat): Promise<void>;
+  manifest(key: string): Promise<EntryManifest | null>;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The entry key: sha256 of the canonical JSON of the parts (fixed field order). */
+export function activationKey(parts: ActivationKeyParts): string {
+  for (const f of ['modelSha256', 'dataSha256'] as const) {
+    if (!HEX64.test(parts[f])) throw new Error(`activation key: ${f} must be a sha256 hex digest`);
+  }
+  const canonical = JSON.stringify([parts.modelSha256, parts.dataSha256, parts.template, parts.pooling, parts.dtype ?? 'float32']);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** sha256 of a list of texts; length-prefixed so ["ab"] and ["a", "b"] differ. */
+export function textsSha256(texts: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const t of texts) {
+    const b = Buffer.from(t, 'utf8');
+    h.update(`${b.length}:`);
+    h.update(b);
+  }
+  return h.digest('hex');
+}
+
+const slot = (layer: number, side: Side) => `${layer}_${side}`;
+
+/** Writes bytes under a unique temporary name in the same directory, then renames. */
+async function writeAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+export class LocalActivationStore implements ActivationStore {
+  constructor(readonly root: string) {}
+
+  private dir(key: string): string {
+    if (!HEX64.test(key)) throw new Error(`activation key must be a sha256 hex digest, got "${key}"`);
+    return path.join(this.root, key.slice(0, 2), key);
+  }
+
+  async manifest(key: string): Promise<EntryManifest | null> {
+    try {
+      return JSON.parse(await fs.readFile(path.join(this.dir(key), 'manifest.json'), 'utf8')) as EntryManifest;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  async has(key: string, layer: number, side: Side): Promise<boolean> {
+    return Boolean((await this.manifest(key))?.files[slot(layer, side)]);
+  }
+
+  async get(key: string, layer: number, side: Side): Promise<Mat | null> {
+    const entry = (await this.manifest(key))?.files[slot(layer, side)];
+    if (!entry) return null;
+    const file = path.join(this.dir(key), entry.file);
+    return npyToMat(parseNpy(await fs.readFile(file), file), file);
+  }
+
+  /**
+   * Stores one layer/side. float16 entries are written as '<f2' (half the disk); `m`
+   * must then hold float16-representable values (as ExtractionClient returns them).
+   */
+  async put(key: string, parts: ActivationKeyParts, layer: number, side: Side, m: Mat): Promise<void> {
+    if (activationKey(parts) !== key) throw new Error('activation store: key does not match its parts');
+    const dir = this.dir(key);
+    await fs.mkdir(dir, { recursive: true });
+    const file = `layer_${layer}_${side}.npy`;
+    const bytes = parts.dtype === 'float16'
+      ? encodeNpy([m.rows, m.cols], Uint16Array.from(m.data, floatToHalf), '<f2')
+      : encodeMat(m);
+    await writeAtomic(path.join(dir, file), bytes);
+    // Re-read the manifest just before replacing it so entries written meanwhile by another
+    // job survive (a lost race only costs a recomputation, never a wrong answer).
+    const prev = await this.manifest(key);
+    if (prev && prev.rows !== m.rows) throw new Error(`activation store: entry ${key} has ${prev.rows} rows, got ${m.rows}`);
+    const next: EntryManifest = prev ?? { key, parts, rows: m.rows, files: {}, created_at: new Date().toISOString() };
+    next.files[slot(layer, side)] = { file, cols: m.cols };
+    await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(next, null, 2)}\n`);
+  }
+}
