@@ -1,5 +1,5 @@
 /**
- * Contrast pairs (Burns et al. 2022, §2.1): for each question q_i, x_i^+ is q_i completed
+ * Contrast pairs (Burns et al. 2022, §2.2): for each question q_i, x_i^+ is q_i completed
  * with the "yes" answer and x_i^- with the "no" answer; probes look at the pair, not at
  * either side alone. One pair per (item, template), rows in item-major order:
  * row = item · T + template, so the templates of an item are adjacent.

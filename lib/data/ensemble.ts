@@ -6,7 +6,7 @@
  * - `none`: one prediction per (item, template) from the pos side alone, p(x+) > 0.5
  *   (for real scores s(x+) > 0). Accuracy is over all rows.
  * - `partial`: one prediction per (item, template) from both sides, the pooled credence
- *   p̃ = ½(p(x+) + 1 − p(x−)) of Burns et al. 2022 eq. (3) (real scores: ½(s(x+) − s(x−))).
+ *   p̃ = ½(p(x+) + 1 − p(x−)) of Burns et al. 2022, §2.2, the CCS inference rule (real scores: ½(s(x+) − s(x−))).
  *   Accuracy is over all rows.
  * - `full`: pooled credences averaged over an item's templates, one prediction per item.
  *
@@ -53,7 +53,7 @@ export function ensemble(mode: Ensembling, input: EnsembleInput): Ensembled {
   const pooled = new Float64Array(n);
   for (let r = 0; r < n; r++) {
     if (mode === 'none') pooled[r] = input.pos[r];
-    // Burns et al. 2022 eq. (3): average the pos credence with the complement of the neg one.
+    // Burns et al. 2022, §2.2 (inference): average the pos credence with the complement of the neg one.
     else pooled[r] = real ? 0.5 * (input.pos[r] - input.neg[r]) : 0.5 * (input.pos[r] + 1 - input.neg[r]);
   }
   if (mode !== 'full') {
