@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { floatToHalf } from '../npy.ts';
 import { loadModelDir, modelFile } from '../models/model-dir.ts';
 import { loadHfTokenizer } from '../models/hf-tokenizer.ts';
+import { UseTokenizer } from '../models/use-lite/tokenizer.ts';
 import type { ModelManifest, Tokenizer } from '../models/types.ts';
 import { halfToFloat32, padBatch, planBatches, poolHidden, type DenseBatch } from './batching.ts';
 import { ExtractInputError, type ExtractRequest, type ExtractStats, type Provider } from './types.ts';
@@ -39,17 +40,11 @@ export interface LayerResult {
   data: Float32Array | Uint16Array;
 }
 
-/** The tokenizer a manifest names; `use-sentencepiece` comes from the use-lite importer. */
+/** The tokenizer a manifest names: tokenizer.json, or USE-lite's own (lib/models/use-lite). */
 export async function loadModelTokenizer(dir: string, manifest: ModelManifest): Promise<Tokenizer> {
   const type = manifest.tokenizer.type;
   if (type === 'hf-tokenizer-json') return loadHfTokenizer(dir, manifest.tokenizer.pad_id);
-  if (type === 'use-sentencepiece') {
-    // Loaded lazily by path so this engine does not depend on the importer being present.
-    const mod = (await import(path.join('..', 'models', 'use-lite', 'index.ts'))) as {
-      loadTokenizer(dir: string, manifest: ModelManifest): Tokenizer | Promise<Tokenizer>;
-    };
-    return mod.loadTokenizer(dir, manifest);
-  }
+  if (type === 'use-sentencepiece') return UseTokenizer.fromFile(path.join(dir, manifest.tokenizer.files[0] ?? 'vocab.json'));
   throw new ExtractInputError(`${dir}: unknown tokenizer type "${type}" (expected hf-tokenizer-json or use-sentencepiece)`);
 }
 

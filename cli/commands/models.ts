@@ -1,0 +1,69 @@
+/**
+ * `sonde models add PATH` validates and hashes a model directory and prints its summary
+ * (the API registers it in Postgres with inspectModelDir); `sonde models list` shows the
+ * built-in models and the directories under SONDE_DATA_DIR/models.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs, UsageError } from '../args.ts';
+import { inspectModelDir } from '../../lib/models/model-dir.ts';
+import { BUILTIN_MODELS } from '../../lib/models/builtin.ts';
+import type { ModelManifest } from '../../lib/models/types.ts';
+
+export { inspectModelDir };
+
+const HELP = `usage: sonde models add PATH [--json]    validate + sha256 a model directory (docs/models.md)
+       sonde models list [--json]        built-ins and models under $SONDE_DATA_DIR/models`;
+
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+
+function summary(dir: string, m: ModelManifest, sha256: string, bytes: number): string {
+  return [
+    `model     ${m.name} (${m.kind}, hidden size ${m.hidden_size})`,
+    `directory ${dir}`,
+    `sha256    ${sha256} (${mib(bytes)})`,
+    `layers    ${m.layers.map((l) => l.index).join(', ')} (outputs ${m.layers[0].output} … ${m.layers[m.layers.length - 1].output})`,
+    `pooling   ${m.default_pooling} by default; padding ${m.tokenizer.padding_side ?? (m.kind === 'decoder' ? 'left' : 'right')}`,
+    `tokenizer ${m.tokenizer.type} (${m.tokenizer.files.join(', ')})`,
+    `license   ${m.license}`,
+    `source    ${m.source}`,
+  ].join('\n');
+}
+
+async function add(argv: string[]): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, ['json']);
+  if (positionals.length !== 1) throw new UsageError('usage: sonde models add PATH');
+  const info = await inspectModelDir(positionals[0]);
+  if (flags.json) console.log(JSON.stringify(info, null, 2));
+  else console.log(`${summary(info.dir, info.manifest, info.sha256, info.bytes)}\nvalid: register it with the service through POST /v1/models (sonde submit uses it by name).`);
+  return 0;
+}
+
+async function list(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, ['json']);
+  const root = path.join(path.resolve(process.env.SONDE_DATA_DIR ?? 'data'), 'models');
+  const rows: { name: string; kind: string; hidden_size: number; layers: number; where: string }[] = BUILTIN_MODELS.map((m) => ({
+    name: m.name, kind: m.kind, hidden_size: m.hidden_size, layers: m.layers, where: 'built-in',
+  }));
+  const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    if (!e.isDirectory() || e.name.startsWith('.') || BUILTIN_MODELS.some((b) => b.name === e.name)) continue;
+    try {
+      const m = JSON.parse(await fs.readFile(path.join(root, e.name, 'sonde.json'), 'utf8')) as ModelManifest;
+      rows.push({ name: e.name, kind: m.kind, hidden_size: m.hidden_size, layers: m.layers.length, where: path.join(root, e.name) });
+    } catch {
+      // Not a model directory (no or bad sonde.json): `sonde models add` says why.
+    }
+  }
+  if (flags.json) console.log(JSON.stringify(rows, null, 2));
+  else for (const r of rows) console.log(`${r.name.padEnd(20)} ${r.kind.padEnd(8)} d=${String(r.hidden_size).padEnd(5)} layers=${String(r.layers).padEnd(3)} ${r.where}`);
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'add') return add(rest);
+  if (sub === 'list') return list(rest);
+  console.log(HELP);
+  return sub === '--help' || sub === '-h' ? 0 : 2;
+}
