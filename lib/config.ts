@@ -27,6 +27,10 @@ export interface Config {
   maxDatasetRows: number;
   logLevel: string;
   rateLimitPerMinute: number;
+  /** BullMQ lock duration: a killed worker's unit is retried after about this long. */
+  lockMs: number;
+  /** How often a unit may stall (its worker died) before it counts as failed. */
+  maxStalledCount: number;
   maxConcurrentJobsPerTenant: number;
 }
 
@@ -59,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxDatasetRows: int(env, 'SONDE_MAX_DATASET_ROWS', 200_000),
     logLevel: env.LOG_LEVEL ?? 'info',
     rateLimitPerMinute: int(env, 'SONDE_RATE_LIMIT', 600),
+    lockMs: int(env, 'SONDE_LOCK_MS', 30_000),
+    maxStalledCount: int(env, 'SONDE_MAX_STALLED', 10),
     maxConcurrentJobsPerTenant: int(env, 'SONDE_MAX_CONCURRENT_JOBS', 20),
   };
 }

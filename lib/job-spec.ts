@@ -22,6 +22,7 @@ export interface JobRequest {
   sign_k?: number;
   bootstrap?: number;
   max_items?: number;
+  activations?: string;
 }
 
 export interface JobSpec {
@@ -41,6 +42,8 @@ export interface JobSpec {
   sign_k: number;
   bootstrap: number;
   max_items: number | null;
+  /** An uploaded activation set probed instead of running a model (bring your own activations). */
+  activations: string | null;
 }
 
 export class JobSpecError extends Error {
@@ -63,9 +66,15 @@ export function normalizeJobRequest(req: JobRequest, known: { methods: readonly 
   for (const m of Object.keys(req.method_options ?? {})) {
     if (!methods.includes(m)) throw new JobSpecError(`method_options given for "${m}", which is not among the job's methods`);
   }
+  if (req.activations && (req.model || req.dataset || req.templates || req.layers || req.pooling || req.eval_datasets?.length)) {
+    throw new JobSpecError('a job on uploaded activations takes no model, dataset, templates, layers, pooling or eval_datasets');
+  }
+  if (req.activations && (req.controls ?? []).some((c) => ['distractor', 'explicit-opinion', 'template-sensitivity'].includes(typeof c === 'string' ? c : (c as { name?: string })?.name ?? ''))) {
+    throw new JobSpecError('controls that change the prompts need a model and a dataset; on uploaded activations only "agreement" applies');
+  }
   return {
-    model: req.model ?? DEFAULT_MODEL,
-    dataset: req.dataset ?? known.defaultDataset,
+    model: req.activations ? 'byo' : (req.model ?? DEFAULT_MODEL),
+    dataset: req.activations ? `activations:${req.activations}` : (req.dataset ?? known.defaultDataset),
     templates: req.templates ?? [],
     layers: req.layers ?? 'all',
     pooling: req.pooling ?? null,
@@ -80,5 +89,6 @@ export function normalizeJobRequest(req: JobRequest, known: { methods: readonly 
     sign_k: req.sign_k ?? 8,
     bootstrap: req.bootstrap ?? 1000,
     max_items: req.max_items ?? null,
+    activations: req.activations ?? null,
   };
 }

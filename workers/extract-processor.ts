@@ -15,15 +15,22 @@ import type { Queues } from '../services/queue.ts';
 import * as jobs from '../services/db/jobs.ts';
 import { getDataset } from '../services/db/datasets.ts';
 import { renderContrastPairs, resolveTemplates, parseControls, loadBuiltinDataset, builtinDatasets, type Dataset } from '../lib/data/index.ts';
-import type { ExtractionClient } from '../lib/extract/index.ts';
+import { extractCached, type ExtractionClient } from '../lib/extract/index.ts';
+import type { ActivationStore } from '../lib/store/activation-store.ts';
 import { conditionDir, writeLayer, writePairsMeta } from './job-artifacts.ts';
 import { resolveModelDir } from './model-resolver.ts';
+import { getActivationSet } from '../services/db/activations.ts';
+import { npyToLabels, npyToMat, parseNpy } from '../lib/npy.ts';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 
 export interface ExtractDeps {
   config: Config;
   db: Db;
   queues: Queues;
   client: ExtractionClient;
+  /** Content-addressed cache: a second job over the same texts and model does not run the model. */
+  store: ActivationStore;
   log: (msg: string, extra?: object) => void;
 }
 
@@ -59,6 +66,7 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
   if (jobs.TERMINAL.has(row.status)) return;
   await jobs.setStatus(db, jobId, 'running', { detail: 'extracting activations' });
   const spec = row.spec as unknown as JobSpec;
+  if (spec.activations) return stageUploadedActivations(deps, jobId, row.tenant_id, spec.activations);
 
   const model = await resolveModelDir(db, config, row.tenant_id, spec.model);
   const available = model.manifest.layers.map((l) => l.index);
@@ -101,15 +109,15 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
       const texts = [...new Set([...r.pairs.pos, ...r.pairs.neg])];
       const index = new Map(texts.map((t, i) => [t, i]));
       const base = done;
-      const acts = await client.extract(
-        { modelDir: model.dir, texts, layers, pooling, batchSize: 32 },
-        (d) => {
+      const { layers: acts, hits } = await extractCached(client, deps.store, { modelDir: model.dir, texts, layers, pooling, batchSize: 32 }, {
+        onProgress: (d) => {
           done = base + Math.round((d / texts.length) * r.pairs.pos.length * 2);
           void jobs.setProgress(db, jobId, 'extract', done, total);
           void bull.updateProgress({ stage: 'extract', done, total });
         },
-        abort.signal,
-      );
+        signal: abort.signal,
+      });
+      if (hits.length) deps.log(`job ${jobId} ${r.name}: layers ${hits.join(', ')} from the activation store`);
       done = base + r.pairs.pos.length * 2;
       const dir = conditionDir(config.dataDir, jobId, r.name);
       const posIdx = r.pairs.pos.map((t) => index.get(t)!);
@@ -144,4 +152,31 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
   await jobs.setFitsTotal(db, jobId, layers.length);
   await jobs.setProgress(db, jobId, 'fit', 0, layers.length);
   await deps.queues.enqueueFits(jobId, layers);
+}
+
+/** Bring-your-own activations: the uploaded set becomes the clean condition at layer 0. */
+async function stageUploadedActivations(deps: ExtractDeps, jobId: string, tenantId: string, setId: string): Promise<void> {
+  const set = await getActivationSet(deps.db, tenantId, setId);
+  if (!set) throw new JobInputError(`activation set ${setId} no longer exists`);
+  const read = async (name: string) => parseNpy(new Uint8Array(await fs.readFile(path.join(set.path, name))), name);
+  const pos = npyToMat(await read('pos.npy'));
+  const neg = npyToMat(await read('neg.npy'));
+  const labels = set.has_labels ? Array.from(npyToLabels(await read('labels.npy'))) : null;
+  const dir = conditionDir(deps.config.dataDir, jobId, 'clean');
+  await writeLayer(dir, 0, 'pos', pos);
+  await writeLayer(dir, 0, 'neg', neg);
+  await writePairsMeta(dir, {
+    condition: 'clean',
+    n_pairs: pos.rows,
+    labels,
+    templates: new Array(pos.rows).fill(0),
+    template_ids: ['uploaded'],
+    items: Array.from({ length: pos.rows }, (_, i) => i),
+    control_bits: null,
+    layers: [0],
+    dim: { 0: pos.cols },
+  });
+  await jobs.setFitsTotal(deps.db, jobId, 1);
+  await jobs.setProgress(deps.db, jobId, 'fit', 0, 1);
+  await deps.queues.enqueueFits(jobId, [0]);
 }

@@ -16,6 +16,7 @@ import { createQueues } from '../services/queue.ts';
 import * as jobs from '../services/db/jobs.ts';
 import { ExtractionClient } from '../lib/extract/index.ts';
 import { processExtract } from './extract-processor.ts';
+import { LocalActivationStore } from '../lib/store/activation-store.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -33,17 +34,21 @@ export async function startWorkers(config: Config, log: (msg: string, extra?: ob
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   const connection = () => new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const client = new ExtractionClient({ threads: config.extractThreads, provider: config.executionProvider });
+  const store = new LocalActivationStore(path.join(config.dataDir, 'activations-cache'));
 
   const extractWorker = new Worker<ExtractPayload>(
     QUEUES.extract,
-    (job) => processExtract(job, { config, db, queues, client, log }),
-    { connection: connection(), prefix: config.queuePrefix, concurrency: 1 },
+    (job) => processExtract(job, { config, db, queues, client, store, log }),
+    { connection: connection(), prefix: config.queuePrefix, concurrency: 1, lockDuration: config.lockMs, stalledInterval: config.lockMs, maxStalledCount: config.maxStalledCount },
   );
   const execArgv = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
   const fitWorker = new Worker<FitPayload>(QUEUES.fit, path.join(here, 'fit-sandbox.ts'), {
     connection: connection(),
     prefix: config.queuePrefix,
     concurrency: config.fitConcurrency,
+    lockDuration: config.lockMs,
+    stalledInterval: config.lockMs,
+    maxStalledCount: config.maxStalledCount,
     useWorkerThreads: false,
     workerForkOptions: { execArgv },
   });

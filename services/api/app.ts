@@ -21,6 +21,7 @@ import datasetRoutes from './routes/datasets.ts';
 import modelRoutes from './routes/models.ts';
 import keyRoutes from './routes/keys.ts';
 import comparisonRoutes from './routes/comparisons.ts';
+import activationRoutes from './routes/activations.ts';
 
 export interface AppDeps {
   config: Config;
@@ -71,5 +72,6 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object 
   await app.register(modelRoutes, deps);
   await app.register(keyRoutes, deps);
   await app.register(comparisonRoutes, deps);
+  await app.register(activationRoutes, deps);
   return app;
 }

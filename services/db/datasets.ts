@@ -46,7 +46,8 @@ export async function getDataset(db: Queryable, tenantId: string, id: string): P
 export async function tenantStorageBytes(db: Queryable, tenantId: string): Promise<number> {
   const { rows } = await db.query(
     `SELECT coalesce(sum(bytes), 0)::bigint AS b FROM (
-       SELECT bytes FROM datasets WHERE tenant_id = $1 UNION ALL SELECT bytes FROM models WHERE tenant_id = $1) s`,
+       SELECT bytes FROM datasets WHERE tenant_id = $1 UNION ALL SELECT bytes FROM models WHERE tenant_id = $1
+       UNION ALL SELECT bytes FROM activation_sets WHERE tenant_id = $1) s`,
     [tenantId],
   );
   return Number(rows[0].b);

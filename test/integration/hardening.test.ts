@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../services/api/app.ts';
 import { createQueues, type Queues } from '../../services/queue.ts';
 import { createPool, type Db } from '../../services/db/pool.ts';
@@ -62,7 +62,7 @@ test('1,000+ generated malformed requests: no 5xx, every error problem+json', { 
   const auth = { authorization: `Bearer ${key}` };
   const counts: Record<string, number> = {};
   let n = 0;
-  const check = async (opts: Parameters<FastifyInstance['inject']>[0]) => {
+  const check = async (opts: InjectOptions) => {
     const res = await app.inject(opts);
     n++;
     counts[res.statusCode] = (counts[res.statusCode] ?? 0) + 1;

@@ -13,6 +13,8 @@ import { METHODS } from '../../../lib/probe/index.ts';
 import { resolveDataset, resolveModel, DEFAULT_DATASET } from '../resolve.ts';
 import { comparisonTable } from '../../../lib/report/table.ts';
 import { encodeNpy } from '../../../lib/npy.ts';
+import { encodeSafetensors } from '../../../lib/safetensors.ts';
+import { getActivationSet } from '../../db/activations.ts';
 
 export function jobBody(row: jobs.JobRow, history?: { status: string; detail: string | null; at: Date }[]) {
   return {
@@ -59,10 +61,16 @@ export default async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
         if (e instanceof JobSpecError) throw badRequest(e.message);
         throw e;
       }
-      await resolveModel(db, p.tenantId, spec.model);
-      const dataset = await resolveDataset(db, p.tenantId, spec.dataset);
-      for (const name of spec.eval_datasets) await resolveDataset(db, p.tenantId, name);
-      if (!dataset.has_labels) throw badRequest(`dataset "${spec.dataset}" has no labels; evaluation needs labelled items`);
+      if (spec.activations) {
+        const set = await getActivationSet(db, p.tenantId, spec.activations);
+        if (!set) throw notFound(`activation set ${spec.activations}`);
+        if (!set.has_labels) throw badRequest(`activation set ${spec.activations} has no labels; evaluation needs them`);
+      } else {
+        await resolveModel(db, p.tenantId, spec.model);
+        const dataset = await resolveDataset(db, p.tenantId, spec.dataset);
+        for (const name of spec.eval_datasets) await resolveDataset(db, p.tenantId, name);
+        if (!dataset.has_labels) throw badRequest(`dataset "${spec.dataset}" has no labels; evaluation needs labelled items`);
+      }
       const key = (req.headers['idempotency-key'] as string | undefined) ?? null;
       const { job, created } = await withTransaction(db, async (tx) => {
         // Quota check and insert under one tenant-level lock, so concurrent submits cannot overshoot.
@@ -158,13 +166,18 @@ export default async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
     handler: async (req, reply) => {
       const p = principalOf(req);
       const { id, probe } = req.params as { id: string; probe: string };
-      const { format } = req.query as { format?: 'json' | 'npy' };
+      const { format } = req.query as { format?: 'json' | 'npy' | 'safetensors' };
       await loadJob(p.tenantId, id);
       const row = await getProbe(db, id, probe);
       if (!row) throw notFound(`probe ${probe} of job ${id}`);
       if (format === 'npy') {
         reply.type('application/octet-stream').header('content-disposition', `attachment; filename="probe-${row.method}-L${row.layer}-s${row.seed}.npy"`);
         return Buffer.from(encodeNpy([row.dim], row.direction));
+      }
+      if (format === 'safetensors') {
+        reply.type('application/octet-stream').header('content-disposition', `attachment; filename="probe-${row.method}-L${row.layer}-s${row.seed}.safetensors"`);
+        const meta = { method: row.method, layer: String(row.layer), seed: String(row.seed), state: JSON.stringify(row.state) };
+        return Buffer.from(encodeSafetensors({ direction: { shape: [row.dim], data: row.direction } }, meta));
       }
       return { ...row, direction: Array.from(row.direction) };
     },

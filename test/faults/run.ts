@@ -1,0 +1,165 @@
+/**
+ * `npm run test:faults` — reliability under faults, against a real Postgres, a dedicated
+ * Redis with AOF (started here on its own port, so the shared one is untouched) and real
+ * worker processes:
+ *   1. kill -9 of the worker (with its extraction and fit children) mid-job, ≥ 10 times;
+ *   2. a Redis restart mid-queue (AOF) — no job lost;
+ *   3. a Postgres restart mid-run — writes are retried, no job completed with partial results
+ *      (skip with --no-pg-restart);
+ * then every job must be completed with exactly the expected rows and no duplicates.
+ * Prints the figures; exit code 0 only when every check holds.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../lib/config.ts';
+import { migrate } from '../../services/db/migrate.ts';
+import { createPool } from '../../services/db/pool.ts';
+import { createApiKey, createTenant } from '../../services/db/tenants.ts';
+import { startApi } from '../../services/api/server.ts';
+
+const args = new Set(process.argv.slice(2));
+const KILLS = Number(process.env.FAULT_KILLS ?? 10);
+const JOBS = Number(process.env.FAULT_JOBS ?? 6);
+const REDIS_PORT = 6391;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rand = (a: number, b: number) => a + Math.random() * (b - a);
+const log = (s: string) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${s}`);
+
+const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sonde-faults-redis-'));
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sonde-faults-data-'));
+function startRedis() {
+  execFileSync('redis-server', ['--daemonize', 'yes', '--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--dir', redisDir,
+    '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--save', '', '--pidfile', path.join(redisDir, 'redis.pid')]);
+}
+async function stopRedis() {
+  try { execFileSync('redis-cli', ['-p', String(REDIS_PORT), 'shutdown', 'nosave']); } catch { /* already down */ }
+  await sleep(500);
+}
+
+const env = {
+  ...process.env,
+  DATABASE_URL: process.env.FAULT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/sonde_faults',
+  REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`,
+  SONDE_QUEUE_PREFIX: 'sonde-faults',
+  SONDE_DATA_DIR: dataDir,
+  SONDE_LOCK_MS: '5000',
+  SONDE_EXTRACT_THREADS: '1',
+  PORT: '0',
+};
+
+let worker: ChildProcess | null = null;
+function startWorker() {
+  worker = spawn(process.execPath, ['--import', 'tsx', 'cli/sonde.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  worker.stderr!.on('data', () => {});
+}
+/** SIGKILL the worker's whole process group: the worker, its ONNX child and its fit sandboxes. */
+function killWorker() {
+  if (worker?.pid) {
+    try { process.kill(-worker.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  worker = null;
+}
+
+async function main(): Promise<number> {
+  startRedis();
+  await sleep(300);
+  const config = loadConfig(env);
+  await migrate(config.databaseUrl);
+  const db = createPool(config.databaseUrl, 2);
+  const tenant = await createTenant(db, `faults-${process.pid}`);
+  await db.query('UPDATE tenants SET max_concurrent_jobs = 1000 WHERE id = $1', [tenant.id]);
+  const { key } = await createApiKey(db, tenant.id);
+  const api = await startApi({ ...config, logLevel: 'error' });
+  const call = async (method: string, route: string, body?: unknown) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fetch(new URL(route, api.url), { method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+        const data = await res.json();
+        if (res.status >= 500 && attempt < 20) { await sleep(500); continue; }
+        return { status: res.status, body: data };
+      } catch (e) {
+        if (attempt >= 20) throw e;
+        await sleep(500);
+      }
+    }
+  };
+  const spec = { methods: ['pca', 'lr', 'kmeans'], seeds: 2, max_items: 80, bootstrap: 100 };
+  const expectedRows = 2 /* layers */ * 3 /* methods */ * 2 /* seeds */;
+  const t0 = Date.now();
+  const ids: string[] = [];
+  startWorker();
+  for (let i = 0; i < JOBS; i++) {
+    const r = await call('POST', '/v1/jobs', { ...spec, split: { seed: i } });
+    if (r.status !== 202) throw new Error(`submit failed: ${JSON.stringify(r.body)}`);
+    ids.push(r.body.id);
+  }
+  log(`submitted ${ids.length} jobs`);
+
+  for (let k = 0; k < KILLS; k++) {
+    await sleep(rand(1500, 4000));
+    killWorker();
+    log(`kill -9 #${k + 1}`);
+    await sleep(rand(200, 1000));
+    startWorker();
+  }
+  if (!args.has('--no-redis-restart')) {
+    // A few more jobs, then Redis goes down and comes back from its AOF.
+    for (let i = 0; i < 2; i++) ids.push((await call('POST', '/v1/jobs', { ...spec, split: { seed: 100 + i } })).body.id);
+    await sleep(1500);
+    log('restarting Redis (AOF)');
+    await stopRedis();
+    await sleep(1000);
+    startRedis();
+  }
+  if (!args.has('--no-pg-restart')) {
+    await sleep(2000);
+    log('restarting Postgres');
+    execFileSync('bash', ['-c', 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -1) main restart']);
+  }
+
+  const deadline = Date.now() + 15 * 60_000;
+  let pending = ids;
+  while (pending.length && Date.now() < deadline) {
+    await sleep(2000);
+    const states = await Promise.all(pending.map((id) => call('GET', `/v1/jobs/${id}`)));
+    const failed = states.filter((s) => s.body.status === 'failed');
+    if (failed.length) throw new Error(`job failed: ${JSON.stringify(failed[0].body.error)}`);
+    pending = pending.filter((_, i) => states[i].body.status !== 'completed');
+  }
+  const drainSeconds = (Date.now() - t0) / 1000;
+  let ok = pending.length === 0;
+  let rows = 0;
+  let dupes = 0;
+  for (const id of ids) {
+    const r = await db.query('SELECT count(*)::int AS n FROM results WHERE job_id = $1', [id]);
+    const d = await db.query('SELECT count(*)::int AS n FROM (SELECT 1 FROM results WHERE job_id = $1 GROUP BY layer, method, seed, control, template HAVING count(*) > 1) x', [id]);
+    rows += r.rows[0].n;
+    dupes += d.rows[0].n;
+    if (r.rows[0].n !== expectedRows) { ok = false; log(`job ${id}: ${r.rows[0].n} rows, expected ${expectedRows}`); }
+  }
+  console.log('\n=== fault-injection results');
+  console.log(`jobs submitted            ${ids.length}`);
+  console.log(`worker kill -9            ${KILLS}`);
+  console.log(`Redis restarts (AOF)      ${args.has('--no-redis-restart') ? 0 : 1}`);
+  console.log(`Postgres restarts         ${args.has('--no-pg-restart') ? 0 : 1}`);
+  console.log(`jobs completed            ${ids.length - pending.length} / ${ids.length}`);
+  console.log(`result rows               ${rows} (expected ${ids.length * expectedRows})`);
+  console.log(`duplicate result keys     ${dupes}`);
+  console.log(`time to drain             ${drainSeconds.toFixed(1)} s`);
+  console.log(ok && dupes === 0 ? 'PASS' : 'FAIL');
+  killWorker();
+  await api.close();
+  await db.end();
+  await stopRedis();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  return ok && dupes === 0 ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), async (e) => {
+  console.error(`faults: ${(e as Error).message}`);
+  killWorker();
+  await stopRedis();
+  process.exit(1);
+});
