@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encodeModel } from '../onnx/codec.ts';
 import { loadHfTokenizer } from '../hf-tokenizer.ts';
+import { ModelManifestError } from '../model-dir.ts';
 import type { ModelManifest, Tokenizer } from '../types.ts';
 import { USE_LITE_HIDDEN, USE_LITE_MAX_TOKENS, USE_LITE_OUTPUTS, buildUseLiteOnnx } from './convert.ts';
 import { UseTokenizer } from './tokenizer.ts';
@@ -19,10 +20,6 @@ import { USE_LITE_PACKAGE, readTfjsWeights, useLitePackageDir, useLitePackageVer
 
 export { UseTokenizer } from './tokenizer.ts';
 export { USE_LITE_MAX_TOKENS } from './convert.ts';
-
-export class TokenizerTypeError extends Error {
-  override name = 'TokenizerTypeError';
-}
 
 export const USE_LITE_NAME = 'use-lite';
 
@@ -86,6 +83,6 @@ export function loadTokenizer(modelDir: string, manifest: ModelManifest): Tokeni
     case 'hf-tokenizer-json':
       return loadHfTokenizer(modelDir, manifest.tokenizer.pad_id);
     default:
-      throw new TokenizerTypeError(`unknown tokenizer type "${manifest.tokenizer.type}" (expected use-sentencepiece or hf-tokenizer-json)`);
+      throw new ModelManifestError(`${modelDir}/sonde.json: unknown tokenizer type "${manifest.tokenizer.type}" (expected use-sentencepiece or hf-tokenizer-json)`);
   }
 }

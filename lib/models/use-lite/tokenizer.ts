@@ -13,11 +13,8 @@
  * test/unit/uselite-tokenizer.test.ts checks it id for id against the reference.
  */
 import fs from 'node:fs';
+import { ModelManifestError } from '../model-dir.ts';
 import type { Tokenizer } from '../types.ts';
-
-export class UseVocabularyError extends Error {
-  override name = 'UseVocabularyError';
-}
 
 const SEPARATOR = '\u2581';
 /** Ids 0..5 are unk, <s>, </s> and three extra control tokens; they never match text. */
@@ -66,12 +63,12 @@ export class UseTokenizer implements Tokenizer {
     try {
       parsed = JSON.parse(fs.readFileSync(vocabPath, 'utf8'));
     } catch (err) {
-      throw new UseVocabularyError(`cannot read vocabulary ${vocabPath}: ${(err as Error).message}`);
+      throw new ModelManifestError(`cannot read vocabulary ${vocabPath}: ${(err as Error).message}`);
     }
     // A few pieces (':', '://', '▁:)', …) have a null score; the reference adds it as 0.
     const ok = Array.isArray(parsed) && parsed.every((e) => Array.isArray(e) && typeof e[0] === 'string' && (typeof e[1] === 'number' || e[1] === null));
     if (!ok || (parsed as unknown[]).length <= RESERVED_SYMBOLS) {
-      throw new UseVocabularyError(`${vocabPath} is not a USE vocabulary ([piece, score] pairs)`);
+      throw new ModelManifestError(`${vocabPath} is not a USE vocabulary ([piece, score] pairs)`);
     }
     return new UseTokenizer((parsed as [string, number | null][]).map(([piece, score]) => [piece, score ?? 0]));
   }
