@@ -193,3 +193,24 @@ describe('sonde models expose-layers', () => {
     assert.ok(lines.some((l) => /--out is required/.test(l)));
   });
 });
+
+describe('exposeLayers on a real torch.onnx export (test/fixtures/tiny-decoder)', () => {
+  const file = 'test/fixtures/tiny-decoder/model.onnx';
+  it('re-encodes the PyTorch-written file byte for byte and finds both block outputs', { skip: !fs.existsSync(file) }, async () => {
+    const bytes = fs.readFileSync(file);
+    assert.equal(Buffer.compare(Buffer.from(encodeModel(decodeModel(bytes))), bytes), 0);
+    const out = path.join(tmp, 'tiny/exposed.onnx');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    // hidden_1 (already an output) is block 0's residual Add; block 1's is before the final norm.
+    const { added } = exposeLayers(file, out, {});
+    assert.deepEqual(added, ['/blocks.1/Add_3_output_0']);
+    const session = await ort.InferenceSession.create(out);
+    const ids = new BigInt64Array([1n, 5n, 9n]);
+    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, [1, 3]) };
+    if (session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(3).fill(1n), [1, 3]);
+    if (session.inputNames.includes('position_ids')) feeds.position_ids = new ort.Tensor('int64', new BigInt64Array([0n, 1n, 2n]), [1, 3]);
+    const res = await session.run(feeds);
+    await session.release();
+    assert.equal(res['/blocks.1/Add_3_output_0'].dims.join(','), res.hidden_2.dims.join(','));
+  });
+});
