@@ -106,6 +106,23 @@ describe('use-lite ONNX model vs the TF.js original', () => {
     const mtime = fs.statSync(path.join(modelDir, 'model.onnx')).mtimeMs;
     assert.equal(await ensureUseLite(dataDir), modelDir);
     assert.equal(fs.statSync(path.join(modelDir, 'model.onnx')).mtimeMs, mtime);
+    assert.equal(manifest.max_length, 128);
+  });
+
+  it('rebuilds a cache written by an older importer', async () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'sonde-uselite-stale-'));
+    try {
+      const dir = await ensureUseLite(other);
+      const stale = { ...JSON.parse(fs.readFileSync(path.join(dir, 'sonde.json'), 'utf8')), source: 'importer v0' };
+      fs.writeFileSync(path.join(dir, 'sonde.json'), JSON.stringify(stale));
+      fs.writeFileSync(path.join(dir, 'model.onnx'), 'stale');
+      assert.equal(await ensureUseLite(other), dir);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'sonde.json'), 'utf8')).source, manifest.source);
+      assert.ok(fs.statSync(path.join(dir, 'model.onnx')).size > 1e6);
+      assert.deepEqual(fs.readdirSync(path.join(other, 'models')), ['use-lite']);
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('tokenises every fixture sentence as the original does (incl. one past the 128-token limit)', () => {

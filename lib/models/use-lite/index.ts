@@ -22,6 +22,8 @@ export { UseTokenizer } from './tokenizer.ts';
 export { USE_LITE_MAX_TOKENS } from './convert.ts';
 
 export const USE_LITE_NAME = 'use-lite';
+/** Bumped whenever the conversion or the manifest changes, so cached copies are rebuilt. */
+export const USE_LITE_IMPORTER_VERSION = 2;
 
 export function useLiteManifest(packageVersion: string): ModelManifest {
   return {
@@ -39,8 +41,11 @@ export function useLiteManifest(packageVersion: string): ModelManifest {
     inputs: { style: 'dense', input_ids: 'input_ids', attention_mask: 'attention_mask' },
     tokenizer: { type: 'use-sentencepiece', files: ['vocab.json'], pad_id: 0, padding_side: 'right' },
     extra_outputs: { sentence_embedding: USE_LITE_OUTPUTS.sentence },
+    // The original silently drops tokens past 128 (ClipToMaxLength); Sonde rejects such
+    // texts instead, so every stored activation comes from tokens the model really saw.
+    max_length: USE_LITE_MAX_TOKENS,
     license: 'Apache-2.0',
-    source: `npm ${USE_LITE_PACKAGE}@${packageVersion} (Universal Sentence Encoder-lite, TF.js graph model), converted to ONNX by lib/models/use-lite; at most ${USE_LITE_MAX_TOKENS} tokens per text are used`,
+    source: `npm ${USE_LITE_PACKAGE}@${packageVersion} (Universal Sentence Encoder-lite, TF.js graph model), converted to ONNX by Sonde's use-lite importer v${USE_LITE_IMPORTER_VERSION}`,
   };
 }
 
@@ -48,12 +53,23 @@ function isComplete(dir: string): boolean {
   return ['model.onnx', 'vocab.json', 'sonde.json'].every((f) => fs.existsSync(path.join(dir, f)));
 }
 
+/** Complete and written by this importer version for this package version. */
+function isCurrent(dir: string, packageVersion: string): boolean {
+  if (!isComplete(dir)) return false;
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'sonde.json'), 'utf8')) as ModelManifest;
+    return m.source === useLiteManifest(packageVersion).source;
+  } catch {
+    return false;
+  }
+}
+
 /** Convert the npm package into `<dataDir>/models/use-lite/` unless already there; returns that directory. */
 export async function ensureUseLite(dataDir: string): Promise<string> {
   const target = path.join(dataDir, 'models', USE_LITE_NAME);
-  if (isComplete(target)) return target;
   const dist = useLitePackageDir();
   const version = useLitePackageVersion(dist);
+  if (isCurrent(target, version)) return target;
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = fs.mkdtempSync(path.join(path.dirname(target), `.${USE_LITE_NAME}-tmp-`));
   try {
@@ -61,11 +77,17 @@ export async function ensureUseLite(dataDir: string): Promise<string> {
     fs.writeFileSync(path.join(tmp, 'model.onnx'), encodeModel(model));
     fs.copyFileSync(path.join(dist, 'vocab.json'), path.join(tmp, 'vocab.json'));
     fs.writeFileSync(path.join(tmp, 'sonde.json'), JSON.stringify(useLiteManifest(version), null, 2) + '\n');
+    if (fs.existsSync(target) && !isCurrent(target, version)) {
+      // An older conversion (or a damaged one): move it aside, then drop it.
+      const old = `${tmp}-old`;
+      fs.renameSync(target, old);
+      fs.rmSync(old, { recursive: true, force: true });
+    }
     try {
       fs.renameSync(tmp, target);
     } catch (err) {
       // Another process finished first (rename onto a non-empty directory fails): use theirs.
-      if (!isComplete(target)) throw err;
+      if (!isCurrent(target, version)) throw err;
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   } catch (err) {
