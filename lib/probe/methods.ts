@@ -63,7 +63,10 @@ export function ccsOptions(opts: Opts): CcsOptions {
     optimizer,
     epochs: num(opts, 'epochs', optimizer === 'adam' ? 1000 : 100, (v) => Number.isInteger(v) && v >= 1),
     lr: num(opts, 'lr', 1e-3, (v) => v > 0),
-    weightDecay: num(opts, 'weight_decay', 0.01, (v) => v >= 0),
+    // AdamW's decoupled decay 0.01 is Burns' setting; for L-BFGS the decay is an L2 penalty
+    // wd·‖θ‖² in the objective (elk) and 0.01 there visibly biases the fitted loss, so the
+    // default is 1e-3: enough to keep ‖θ‖ finite when n < d and the pairs are separable.
+    weightDecay: num(opts, 'weight_decay', optimizer === 'adam' ? 0.01 : 1e-3, (v) => v >= 0),
     init: choice(opts, 'init', ['torch', 'normal'] as const, 'torch'),
   };
 }
