@@ -119,6 +119,15 @@ describe('onnx codec edge cases', () => {
     assert.deepEqual(decodeModel(bytes).graph!.initializer![0].float_data, [1.5, -3]);
   });
 
+  it('keeps a string field holding invalid UTF-8 byte for byte', () => {
+    // ModelProto.producer_name (field 2) = bytes ff fe, then ir_version (field 1) = 8.
+    const bytes = Uint8Array.from([0x12, 2, 0xff, 0xfe, 0x08, 8]);
+    const m = decodeModel(bytes);
+    assert.equal(m.producer_name, undefined);
+    assert.equal(m.ir_version, 8);
+    assert.deepEqual(Array.from(decodeModel(encodeModel(m)).$unknown![0]), [0x12, 2, 0xff, 0xfe]);
+  });
+
   it('rejects truncated input with a ProtoFormatError', () => {
     const good = encodeModel(makeModel({ name: 'g', initializer: [floatTensor('w', [4], new Float32Array(4))] }, { opset: 17, producer: 't' }));
     assert.throws(() => decodeModel(good.subarray(0, good.length - 3)), ProtoFormatError);

@@ -39,6 +39,9 @@ export function onnxType(name: string): protobuf.Type {
   return onnxSchema().lookupType(`onnx.${name}`);
 }
 
+// Fatal: a string field holding invalid UTF-8 is kept as raw bytes instead (see decodeMessage).
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const VARINT_TYPES = new Set(['int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'bool']);
 const FIXED32_TYPES = new Set(['float', 'fixed32', 'sfixed32']);
 const FIXED64_TYPES = new Set(['double', 'fixed64', 'sfixed64']);
@@ -81,7 +84,7 @@ function readScalar(r: WireReader, field: protobuf.Field): unknown {
     case 'sfixed64':
       return compactInt(r.fixed64().getBigInt64(0, true));
     case 'string':
-      return new TextDecoder('utf-8').decode(r.bytes());
+      return UTF8.decode(r.bytes());
     case 'bytes':
       return r.bytes();
     default:
@@ -117,6 +120,18 @@ export function decodeMessage(type: protobuf.Type, buf: Uint8Array, start = 0, e
       const list = (msg[field.name] ??= []) as unknown[];
       while (!inner.done) list.push(readScalar(inner, field));
       continue;
+    } else if (field.type === 'string') {
+      const payloadStart = r.pos;
+      try {
+        value = readScalar(r, field);
+      } catch (err) {
+        if (!(err instanceof TypeError)) throw err;
+        // Not UTF-8: decoding would replace bytes, so keep the field verbatim as unknown.
+        r.pos = payloadStart;
+        r.skip(2);
+        (msg.$unknown ??= []).push(buf.subarray(fieldStart, r.pos));
+        continue;
+      }
     } else {
       value = readScalar(r, field);
     }
