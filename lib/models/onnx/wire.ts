@@ -21,15 +21,12 @@ export function compactInt(v: bigint): Int64 {
 
 export class WireReader {
   pos: number;
-  private readonly view: DataView;
-
   constructor(
     readonly buf: Uint8Array,
     start = 0,
     readonly end = buf.length,
   ) {
     this.pos = start;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   get done(): boolean {
@@ -129,10 +126,6 @@ export class WireReader {
       default:
         throw new ProtoFormatError(`unsupported wire type ${wireType} (groups are not used by ONNX)`);
     }
-  }
-
-  get dataView(): DataView {
-    return this.view;
   }
 }
 
