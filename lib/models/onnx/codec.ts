@@ -191,9 +191,12 @@ function checkValue(type: protobuf.Type, field: protobuf.Field, v: unknown): voi
   }
 }
 
+const sortedFields = new WeakMap<protobuf.Type, protobuf.Field[]>();
+
 /** Encode into `w`: known fields in field-number order, then unknown fields verbatim. */
 export function encodeMessageInto(w: WireWriter, type: protobuf.Type, msg: ProtoMessage): void {
-  const fields = [...type.fieldsArray].sort((a, b) => a.id - b.id);
+  let fields = sortedFields.get(type);
+  if (!fields) sortedFields.set(type, (fields = [...type.fieldsArray].sort((a, b) => a.id - b.id)));
   for (const field of fields) {
     const value = msg[field.name];
     if (value === undefined) continue;
