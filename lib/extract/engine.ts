@@ -223,7 +223,7 @@ export class ExtractionEngine {
     });
     return {
       provider: rt.provider, texts: n, tokens: realTokens, paddedTokens, batches: batches.length,
-      tokenizeMs, runMs, totalMs: performance.now() - t0,
+      tokenizeMs, runMs, totalMs: performance.now() - t0, peakRssMiB: process.resourceUsage().maxRSS / 1024,
     };
   }
 

@@ -31,6 +31,8 @@ export interface ExtractStats {
   tokenizeMs: number;
   runMs: number;
   totalMs: number;
+  /** Peak resident memory of the process that ran the model, MiB. */
+  peakRssMiB: number;
 }
 
 /** Bad request (unknown layer, empty input, text too long): the CLI exits 2, the API answers 400. */

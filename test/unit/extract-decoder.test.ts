@@ -30,7 +30,7 @@ function maxAbsDiff(a: Mat, b: Mat): number {
 /** A copy of the fixture whose sonde.json says padding_side 'right'. */
 function rightPaddedCopy(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sonde-tiny-right-'));
-  for (const f of fs.readdirSync(FIXTURE)) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
+  for (const f of fs.readdirSync(FIXTURE).filter((f) => fs.statSync(path.join(FIXTURE, f)).isFile())) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'sonde.json'), 'utf8'));
   manifest.tokenizer.padding_side = 'right';
   fs.writeFileSync(path.join(dir, 'sonde.json'), JSON.stringify(manifest));

@@ -15,7 +15,7 @@ const good = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'sonde.json'), 'utf8'
 function copyModel(name: string, edit?: (m: Record<string, unknown>) => void): string {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir, { recursive: true });
-  for (const f of fs.readdirSync(FIXTURE)) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
+  for (const f of fs.readdirSync(FIXTURE).filter((f) => fs.statSync(path.join(FIXTURE, f)).isFile())) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
   if (edit) {
     const m = structuredClone(good);
     edit(m);
