@@ -128,3 +128,19 @@ export function controlAccuracy(predictions: ArrayLike<number>, bits: ArrayLike<
   for (let i = 0; i < bits.length; i++) if ((predictions[i] > 0 ? 1 : 0) === bits[i]) agree++;
   return agree / bits.length;
 }
+
+/**
+ * Checks that need the dataset, so the API can refuse a job at submission rather than
+ * fail it after extraction: Alice's accuracy q is only defined with labels (q = 0.5 is a
+ * coin either way), and a distractor word must not be one of the answers.
+ */
+export function checkControlsForDataset(controls: readonly ControlSpec[], dataset: { has_labels: boolean; answers?: [string, string] | null }): void {
+  for (const c of controls) {
+    if (c.name === 'explicit-opinion' && !dataset.has_labels && c.q !== 0.5) {
+      throw new ControlError(`explicit-opinion with q = ${c.q} needs a labelled dataset (without labels only q = 0.5 is defined)`);
+    }
+    if (c.name === 'distractor' && dataset.answers && c.words.some((w) => dataset.answers!.includes(w))) {
+      throw new ControlError(`distractor words ${c.words.join('/')} must not be the dataset's answers`);
+    }
+  }
+}

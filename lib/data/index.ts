@@ -29,6 +29,7 @@ export {
 export { renderContrastPairs, itemAnswers, rowsOfItems, type ContrastPairs, type RenderOptions } from './contrast-pairs.ts';
 export {
   parseControls,
+  checkControlsForDataset,
   promptControl,
   templateGroups,
   controlAccuracy,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseDataset, type Dataset } from '../../lib/data/dataset.ts';
 import { parseTemplate, renderTemplate, resolveTemplates, builtinTemplates, BUILTIN_TEMPLATES } from '../../lib/data/templates.ts';
 import { renderContrastPairs, rowsOfItems } from '../../lib/data/contrast-pairs.ts';
-import { parseControls, templateGroups, controlAccuracy, type ControlSpec } from '../../lib/data/controls.ts';
+import { parseControls, templateGroups, controlAccuracy, checkControlsForDataset, type ControlSpec } from '../../lib/data/controls.ts';
 import { TemplateError, ControlError, DataInputError } from '../../lib/data/errors.ts';
 
 function sentiment(n: number, labelled = true): Dataset {
@@ -149,4 +149,13 @@ test('template groups and control accuracy', () => {
   const groups = templateGroups(Int32Array.from([0, 1, 2, 0, 1, 2]), 3);
   assert.deepEqual(groups.map((g) => Array.from(g)), [[0, 3], [1, 4], [2, 5]]);
   assert.equal(controlAccuracy([1, 0, 1, 1], Int8Array.from([1, 0, 0, 0])), 0.5);
+});
+
+test('checkControlsForDataset refuses what cannot be honoured, before extraction', () => {
+  const q9 = parseControls([{ name: 'explicit-opinion', q: 0.9 }]);
+  assert.throws(() => checkControlsForDataset(q9, { has_labels: false }), (e: Error) => e instanceof ControlError && /needs a labelled dataset/.test(e.message));
+  checkControlsForDataset(q9, { has_labels: true });
+  checkControlsForDataset(parseControls(['explicit-opinion']), { has_labels: false });
+  const clash = parseControls([{ name: 'distractor', words: ['good', 'shed'] }]);
+  assert.throws(() => checkControlsForDataset(clash, { has_labels: true, answers: ['bad', 'good'] }), /must not be the dataset's answers/);
 });
