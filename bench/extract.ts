@@ -86,7 +86,7 @@ async function main() {
   const batches = planBatches(tokens.map((t) => t.length), BATCH, 16384).map((idx) => {
     const b = padBatch(idx.map((i) => tokens[i]), manifest.tokenizer.pad_id, manifest.tokenizer.padding_side ?? 'right');
     const dims = [b.rows, b.seq];
-    const t = (v: number[]) => new ort.Tensor('int64', BigInt64Array.from(v, (x) => BigInt(x)), dims);
+    const t = (v: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(v, (x) => BigInt(x)), dims);
     return { input_ids: t(b.ids), attention_mask: t(b.mask) } as Record<string, ort.Tensor>;
   });
   const session = await ort.InferenceSession.create(path.join(modelDir, 'model.onnx'), {

@@ -29,10 +29,10 @@ export function planBatches(lengths: readonly number[], batchSize: number, maxTo
 export interface DenseBatch {
   rows: number;
   seq: number;
-  ids: number[];
-  mask: number[];
+  ids: Int32Array;
+  mask: Int32Array;
   /** HF position ids: count of real tokens before each position, 0 on padding. */
-  positions: number[];
+  positions: Int32Array;
   /** Per row: index of the first and last real token in the padded sequence. */
   first: Int32Array;
   last: Int32Array;
@@ -42,9 +42,9 @@ export interface DenseBatch {
 export function padBatch(tokens: readonly number[][], padId: number, side: 'left' | 'right'): DenseBatch {
   const rows = tokens.length;
   const seq = Math.max(1, ...tokens.map((t) => t.length));
-  const ids = new Array<number>(rows * seq).fill(padId);
-  const mask = new Array<number>(rows * seq).fill(0);
-  const positions = new Array<number>(rows * seq).fill(0);
+  const ids = new Int32Array(rows * seq).fill(padId);
+  const mask = new Int32Array(rows * seq);
+  const positions = new Int32Array(rows * seq);
   const first = new Int32Array(rows);
   const last = new Int32Array(rows);
   tokens.forEach((t, r) => {
@@ -70,20 +70,23 @@ export function poolHidden(
   out: Float32Array, targets: readonly number[],
 ): void {
   const { seq } = batch;
+  const row = (r: number, p: number) => hidden.subarray((r * seq + p) * dim, (r * seq + p + 1) * dim);
   for (let r = 0; r < batch.rows; r++) {
-    const dst = targets[r] * dim;
+    const dst = out.subarray(targets[r] * dim, (targets[r] + 1) * dim);
     if (pooling === 'mean') {
-      let n = 0;
-      const acc = new Float64Array(dim);
-      for (let p = batch.first[r]; p <= batch.last[r]; p++) {
-        const src = (r * seq + p) * dim;
-        for (let k = 0; k < dim; k++) acc[k] += hidden[src + k];
-        n++;
+      // Summed in float32 straight into the output row: sentences are at most a few
+      // thousand tokens, far from float32 rounding trouble, and this is the hot loop.
+      const first = batch.first[r];
+      const last = batch.last[r];
+      dst.set(row(r, first));
+      for (let p = first + 1; p <= last; p++) {
+        const h = row(r, p);
+        for (let k = 0; k < dim; k++) dst[k] += h[k];
       }
-      for (let k = 0; k < dim; k++) out[dst + k] = acc[k] / n;
+      const inv = 1 / (last - first + 1);
+      for (let k = 0; k < dim; k++) dst[k] *= inv;
     } else {
-      const p = pooling === 'last' ? batch.last[r] : batch.first[r];
-      out.set(hidden.subarray((r * seq + p) * dim, (r * seq + p + 1) * dim), dst);
+      dst.set(row(r, pooling === 'last' ? batch.last[r] : batch.first[r]));
     }
   }
 }

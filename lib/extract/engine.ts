@@ -4,6 +4,7 @@
  * inside session.run, so the service runs it in a child process (client.ts / child.ts).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -61,6 +62,23 @@ function cudaProviderInstalled(): boolean {
   } catch {
     return false;
   }
+}
+
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+/**
+ * int32 → int64 without a BigInt per value: token ids and positions are non-negative and
+ * below 2^31, so each int64 is the value in its low word and 0 in its high word.
+ */
+function toInt64(values: Int32Array): BigInt64Array {
+  const out = new BigInt64Array(values.length);
+  if (!LITTLE_ENDIAN) {
+    for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]);
+    return out;
+  }
+  const words = new Int32Array(out.buffer);
+  for (let i = 0; i < values.length; i++) words[2 * i] = values[i];
+  return out;
 }
 
 export class ExtractionEngine {
@@ -126,11 +144,11 @@ export class ExtractionEngine {
   }
 
   /** Integer input tensor in the type the graph declares (int64 for HF exports, int32 for some). */
-  private intTensor(rt: Runtime, name: string, values: number[], dims: number[]): ort.Tensor {
+  private intTensor(rt: Runtime, name: string, values: Int32Array, dims: number[]): ort.Tensor {
     const type = rt.inputTypes.get(name);
     if (type === undefined) throw new ExtractInputError(`${rt.dir}: sonde.json names input "${name}" that model.onnx does not have`);
-    if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
-    return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+    if (type === 'int32') return new ort.Tensor('int32', values, dims);
+    return new ort.Tensor('int64', toInt64(values), dims);
   }
 
   private feeds(rt: Runtime, batch: DenseBatch, tokens: number[][]): Record<string, ort.Tensor> {
@@ -141,8 +159,8 @@ export class ExtractionEngine {
       const values: number[] = [];
       tokens.forEach((t, r) => t.forEach((id, p) => { indices.push(r, p); values.push(id); }));
       return {
-        [inp.indices!]: this.intTensor(rt, inp.indices!, indices, [values.length, 2]),
-        [inp.values!]: this.intTensor(rt, inp.values!, values, [values.length]),
+        [inp.indices!]: this.intTensor(rt, inp.indices!, Int32Array.from(indices), [values.length, 2]),
+        [inp.values!]: this.intTensor(rt, inp.values!, Int32Array.from(values), [values.length]),
       };
     }
     const dims = [batch.rows, batch.seq];
