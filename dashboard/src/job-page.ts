@@ -117,7 +117,7 @@ function renderResults(box: HTMLElement, job: Job, res: Results, view: View, red
         spread: view.spread,
       }),
       heatmap('method-layer-heatmap', `${METRIC_LABELS[view.metric]}: method × layer, mean over seeds`, curves)),
-    summaryCard(res.summary.filter((s) => s.control === null), curves.layers, curves.curves, view.metric),
+    summaryCard(res.summary.filter((s) => s.control === null).sort((a, b) => methods.indexOf(a.method) - methods.indexOf(b.method)), curves.layers, curves.curves, view.metric),
     ...controlsPresent(rows).map((control) => controlCard(rows, control, methods, colors)),
     probesCard(job.id, probeIndex(rows, methods)),
   );

@@ -38,10 +38,20 @@ export async function insertFinishedJob(db: Db, tenantId: string): Promise<strin
   for (const status of ['queued', 'running', 'completed']) {
     await db.query('INSERT INTO job_events (job_id, status) VALUES ($1, $2)', [jobId, status]);
   }
-  for (const control of CONTROLS) {
-    for (const method of METHODS) {
-      for (const layer of LAYERS) {
-        for (const seed of SEEDS) {
+  await insertResults(db, jobId, { methods: METHODS, layers: LAYERS, seeds: SEEDS, controls: CONTROLS });
+  return jobId;
+}
+
+/** Probe and result rows, one per condition × method × layer × seed, as a fit unit commits them. */
+export async function insertResults(
+  db: Db,
+  jobId: string,
+  grid: { methods: readonly string[]; layers: readonly number[]; seeds: readonly number[]; controls: readonly (string | null)[] },
+): Promise<void> {
+  for (const control of grid.controls) {
+    for (const method of grid.methods) {
+      for (const layer of grid.layers) {
+        for (const seed of grid.seeds) {
           const direction = Buffer.from(new Float32Array(DIM).map((_, i) => Math.sin(i + layer + seed)).buffer);
           const probe = await db.query(
             `INSERT INTO probes (job_id, layer, method, seed, control, template, dim, direction, state)
@@ -61,7 +71,6 @@ export async function insertFinishedJob(db: Db, tenantId: string): Promise<strin
       }
     }
   }
-  return jobId;
 }
 
 /** A job in the middle of extraction, for the live-status checks. */
