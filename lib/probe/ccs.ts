@@ -74,61 +74,71 @@ export function ccsObjective(pos: Mat, neg: Mat, loss: CcsLoss, l2: number) {
   const P = pos.data;
   const N = neg.data;
   const pg = new Float64Array(2);
+  // Four restarts at a time, their θ interleaved (T[4k + t]) so the inner loop streams one
+  // array; for each pair the forward and backward steps run while its two rows are in L1.
+  const T = new Float64Array(4 * d);
+  const G = new Float64Array(4 * d);
+  const up = new Float64Array(4);
+  const un = new Float64Array(4);
+  const cp = new Float64Array(4);
+  const cn = new Float64Array(4);
+  const fl = new Float64Array(4);
+  const gb = new Float64Array(4);
   return (xs: Float64Array[], which: number[], grads: Float64Array[]): Float64Array => {
     const f = new Float64Array(xs.length);
-    for (const j of which) grads[j].fill(0);
     for (let g0 = 0; g0 < which.length; g0 += 4) {
       const m = Math.min(4, which.length - g0);
-      const idx = [0, 1, 2, 3].map((t) => which[g0 + Math.min(t, m - 1)]);
-      const t0 = xs[idx[0]], t1 = xs[idx[1]], t2 = xs[idx[2]], t3 = xs[idx[3]];
-      const G0 = grads[idx[0]], G1 = m > 1 ? grads[idx[1]] : new Float64Array(d + 1);
-      const G2 = m > 2 ? grads[idx[2]] : new Float64Array(d + 1), G3 = m > 3 ? grads[idx[3]] : new Float64Array(d + 1);
-      const Gs = [G0, G1, G2, G3];
-      const ts = [t0, t1, t2, t3];
-      const cp = new Float64Array(4);
-      const cn = new Float64Array(4);
-      const fl = new Float64Array(4);
+      T.fill(0);
+      G.fill(0);
+      fl.fill(0);
+      gb.fill(0);
+      const bias = new Float64Array(4);
+      for (let t = 0; t < m; t++) {
+        const th = xs[which[g0 + t]];
+        for (let k = 0; k < d; k++) T[4 * k + t] = th[k];
+        bias[t] = th[d];
+      }
       for (let i = 0; i < n; i++) {
         const o = i * d;
-        let p0 = t0[d], p1 = t1[d], p2 = t2[d], p3 = t3[d];
+        let p0 = bias[0], p1 = bias[1], p2 = bias[2], p3 = bias[3];
         let q0 = p0, q1 = p1, q2 = p2, q3 = p3;
-        for (let k = 0; k < d; k++) {
+        for (let k = 0, k4 = 0; k < d; k++, k4 += 4) {
           const xp = P[o + k];
           const xn = N[o + k];
-          const a0 = t0[k], a1 = t1[k], a2 = t2[k], a3 = t3[k];
+          const a0 = T[k4], a1 = T[k4 + 1], a2 = T[k4 + 2], a3 = T[k4 + 3];
           p0 += xp * a0; p1 += xp * a1; p2 += xp * a2; p3 += xp * a3;
           q0 += xn * a0; q1 += xn * a1; q2 += xn * a2; q3 += xn * a3;
         }
-        const up = [p0, p1, p2, p3];
-        const un = [q0, q1, q2, q3];
+        up[0] = p0; up[1] = p1; up[2] = p2; up[3] = p3;
+        un[0] = q0; un[1] = q1; un[2] = q2; un[3] = q3;
         for (let t = 0; t < m; t++) {
           fl[t] += pairGrad(sigmoid(up[t]), sigmoid(un[t]), loss, pg);
           cp[t] = pg[0] / n;
           cn[t] = pg[1] / n;
-          Gs[t][d] += cp[t] + cn[t];
+          gb[t] += cp[t] + cn[t];
         }
         const c0 = cp[0], c1 = cp[1], c2 = cp[2], c3 = cp[3];
         const e0 = cn[0], e1 = cn[1], e2 = cn[2], e3 = cn[3];
-        for (let k = 0; k < d; k++) {
+        for (let k = 0, k4 = 0; k < d; k++, k4 += 4) {
           const xp = P[o + k];
           const xn = N[o + k];
-          G0[k] += c0 * xp + e0 * xn;
-          G1[k] += c1 * xp + e1 * xn;
-          G2[k] += c2 * xp + e2 * xn;
-          G3[k] += c3 * xp + e3 * xn;
+          G[k4] += c0 * xp + e0 * xn;
+          G[k4 + 1] += c1 * xp + e1 * xn;
+          G[k4 + 2] += c2 * xp + e2 * xn;
+          G[k4 + 3] += c3 * xp + e3 * xn;
         }
       }
       for (let t = 0; t < m; t++) {
+        const j = which[g0 + t];
+        const th = xs[j];
+        const out = grads[j];
         let reg = 0;
-        if (l2 > 0) {
-          const th = ts[t];
-          const G = Gs[t];
-          for (let k = 0; k < d; k++) {
-            reg += th[k] * th[k];
-            G[k] += 2 * l2 * th[k];
-          }
+        for (let k = 0; k < d; k++) {
+          reg += th[k] * th[k];
+          out[k] = G[4 * k + t] + 2 * l2 * th[k];
         }
-        f[idx[t]] = fl[t] / n + l2 * reg;
+        out[d] = gb[t];
+        f[j] = fl[t] / n + l2 * reg;
       }
     }
     return f;
@@ -155,6 +165,7 @@ export function ccsFit(pos: Mat, neg: Mat, opts: CcsOptions, rng: Rng): CcsFit {
   const res = opts.optimizer === 'adam'
     ? adamwBatch(ccsObjective(pos, neg, opts.loss, 0), x0, { epochs: opts.epochs, lr: opts.lr, weightDecay: opts.weightDecay })
     : lbfgsBatch(ccsObjective(pos, neg, opts.loss, opts.weightDecay), x0, { maxIter: opts.epochs });
+  if (process.env.SONDE_DEBUG_CCS) console.error("ccs evals", res.evaluations, "iters", res.iterations.join(","));
   // Report and select on the pure CCS loss (no penalty), as Burns' code keeps the lowest loss.
   const pure = ccsObjective(pos, neg, opts.loss, 0);
   const all = res.x.map((_, j) => j);

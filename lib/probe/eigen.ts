@@ -52,6 +52,16 @@ export function jacobiEigen(a: Float64Array, m: number): { values: Float64Array;
   return { values, vectors: V };
 }
 
+function tridiagonal(alpha: number[], beta: number[]): Float64Array {
+  const m = alpha.length;
+  const T = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    T[i * m + i] = alpha[i];
+    if (i + 1 < m) T[i * m + i + 1] = T[(i + 1) * m + i] = beta[i];
+  }
+  return T;
+}
+
 export interface EigenResult {
   vector: Float64Array;
   value: number;
@@ -61,7 +71,7 @@ export interface EigenResult {
 
 /** Largest (algebraic) eigenpair of the operator on R^d. */
 export function topEigenvector(apply: SymOperator, d: number, rng: Rng, opts: { tol?: number; steps?: number; restarts?: number } = {}): EigenResult {
-  const tol = opts.tol ?? 1e-10;
+  const tol = opts.tol ?? 1e-8;
   const steps = Math.min(d, opts.steps ?? 30);
   let start = new Float64Array(d);
   for (let k = 0; k < d; k++) start[k] = rng.normal();
@@ -88,14 +98,22 @@ export function topEigenvector(apply: SymOperator, d: number, rng: Rng, opts: { 
       if (j === steps - 1 || b < 1e-12 * Math.max(1, Math.abs(alpha[0]))) break;
       beta.push(b);
       Q.push(Float64Array.from(w, (x) => x / b));
+      // Early exit: the Ritz pair's residual is |β_j · (last component of its T-eigenvector)|
+      // (Golub & Van Loan §10.1.4), cheap to check on the small tridiagonal T.
+      if (j >= 2 && j % 2 === 0) {
+        const { values, vectors } = jacobiEigen(tridiagonal(alpha, beta), alpha.length);
+        let top = 0;
+        for (let i = 1; i < values.length; i++) if (values[i] > values[top]) top = i;
+        const last = alpha.length - 1;
+        if (Math.abs(b * vectors[last * alpha.length + top]) <= tol * Math.abs(values[top])) {
+          beta.pop();
+          Q.pop();
+          break;
+        }
+      }
     }
     const m = alpha.length;
-    const T = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) {
-      T[i * m + i] = alpha[i];
-      if (i + 1 < m) T[i * m + i + 1] = T[(i + 1) * m + i] = beta[i];
-    }
-    const { values, vectors } = jacobiEigen(T, m);
+    const { values, vectors } = jacobiEigen(tridiagonal(alpha, beta), m);
     let top = 0;
     for (let i = 1; i < m; i++) if (values[i] > values[top]) top = i;
     const ritz = new Float64Array(d);
@@ -105,7 +123,7 @@ export function topEigenvector(apply: SymOperator, d: number, rng: Rng, opts: { 
     }
     unit(ritz);
     // Residual of the Ritz pair from the last Lanczos coefficient (Golub & Van Loan §10.1.4).
-    const lastB = m < steps ? 0 : norm(w);
+    const lastB = beta.length >= m ? beta[m - 1] : m < steps ? 0 : norm(w);
     const resid = Math.abs(lastB * vectors[(m - 1) * m + top]);
     best = { vector: ritz, value: values[top], matvecs };
     if (resid <= tol * Math.max(1e-300, Math.abs(values[top])) || m < steps) break;

@@ -140,3 +140,53 @@ export function std(a: ArrayLike<number>): number {
 }
 
 export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+/**
+ * out += Xᵀ (c ⊙ (X v − shift)) in one pass: each row's dot product and its weighted add run
+ * while the row is in L1 (the covariance operator of PCA/VINC and the power steps of NMF).
+ */
+export function gramApply(x: Mat, v: Float64Array, shift: number, weight: number, out: Float64Array, proj?: Float64Array): void {
+  const d = x.cols;
+  const data = x.data;
+  for (let i = 0; i < x.rows; i++) {
+    const o = i * d;
+    let s0 = 0, s1 = 0;
+    let k = 0;
+    for (; k + 1 < d; k += 2) {
+      s0 += data[o + k] * v[k];
+      s1 += data[o + k + 1] * v[k + 1];
+    }
+    if (k < d) s0 += data[o + k] * v[k];
+    const c = (s0 + s1 - shift) * weight;
+    if (proj) proj[i] = c;
+    for (k = 0; k < d; k++) out[k] += c * data[o + k];
+  }
+}
+
+/**
+ * The VINC operator's pass: with u = x⁺·v − a and w = x⁻·v − b per pair,
+ * out += x⁺ (α u + β w) + x⁻ (α w + β u); returns the coefficient sums for the centring.
+ */
+export function pairGramApply(pos: Mat, neg: Mat, v: Float64Array, a: number, b: number, alpha: number, beta: number, out: Float64Array): [number, number] {
+  const d = pos.cols;
+  const P = pos.data;
+  const N = neg.data;
+  let sp = 0, sn = 0;
+  for (let i = 0; i < pos.rows; i++) {
+    const o = i * d;
+    let u0 = 0, u1 = 0, w0 = 0, w1 = 0;
+    let k = 0;
+    for (; k + 1 < d; k += 2) {
+      u0 += P[o + k] * v[k]; u1 += P[o + k + 1] * v[k + 1];
+      w0 += N[o + k] * v[k]; w1 += N[o + k + 1] * v[k + 1];
+    }
+    if (k < d) { u0 += P[o + k] * v[k]; w0 += N[o + k] * v[k]; }
+    const u = u0 + u1 - a;
+    const w = w0 + w1 - b;
+    const cp = alpha * u + beta * w;
+    const cn = alpha * w + beta * u;
+    sp += cp; sn += cn;
+    for (k = 0; k < d; k++) out[k] += cp * P[o + k] + cn * N[o + k];
+  }
+  return [sp, sn];
+}

@@ -77,7 +77,23 @@ function kmeansPlusPlus(x: Mat, k: number, norms: Float64Array, rng: Rng): Float
   return centres;
 }
 
-function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: number, tol: number): KmeansResult {
+/** 53-bit hash of a labelling (two independent 32-bit FNV-style streams). */
+function labelHash(labels: Int32Array): number {
+  let a = 0x811c9dc5, b = 0x01000193;
+  for (let i = 0; i < labels.length; i++) {
+    a = Math.imul(a ^ labels[i], 0x01000193);
+    b = Math.imul(b ^ (labels[i] + 7), 0x5bd1e995);
+  }
+  return (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
+}
+
+/**
+ * Lloyd's iterations. After the first assignment the trajectory is a function of the labels
+ * alone (centres are their means), so a run that reaches a labelling an earlier run visited
+ * ends where that run ended: `seen` maps visited labellings to results and cuts it short.
+ */
+function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: number, tol: number, seen: Map<number, KmeansResult>): KmeansResult {
+  const visited: number[] = [];
   const n = x.rows;
   const k = centres.length;
   const labels = new Int32Array(n).fill(-1);
@@ -94,6 +110,13 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
       labels[i] = best;
       inertia += dist[best][i];
     }
+    const h = labelHash(labels);
+    const known = seen.get(h);
+    if (known) {
+      for (const v of visited) seen.set(v, known);
+      return known;
+    }
+    visited.push(h);
     if (changed === 0) break;
     const weights = centres.map((_, j) => Float64Array.from(labels, (l) => (l === j ? 1 : 0)));
     const sums = centres.map(() => new Float64Array(x.cols));
@@ -123,7 +146,9 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
       break;
     }
   }
-  return { centroids: centres, labels, inertia, iterations: it };
+  const result = { centroids: centres, labels, inertia, iterations: it };
+  for (const v of visited) seen.set(v, result);
+  return result;
 }
 
 export function kmeansFit(x: Mat, k: number, rng: Rng, opts: KmeansOptions = {}): KmeansResult {
@@ -136,8 +161,9 @@ export function kmeansFit(x: Mat, k: number, rng: Rng, opts: KmeansOptions = {})
   meanVar /= x.rows * x.cols;
   const tol = (opts.tol ?? 1e-4) * meanVar;
   let best: KmeansResult | null = null;
+  const seen = new Map<number, KmeansResult>();
   for (let run = 0; run < (opts.nInit ?? 10); run++) {
-    const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng), opts.maxIter ?? 300, tol);
+    const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng), opts.maxIter ?? 300, tol, seen);
     if (!best || r.inertia < best.inertia) best = r;
   }
   return best!;

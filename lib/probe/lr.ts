@@ -8,7 +8,8 @@
 import type { Mat } from '../tensor.ts';
 import { lbfgsBatch } from './optimize.ts';
 
-export interface LrOptions { C: number; maxIter: number }
+/** `tol`: stop when max |∇| ≤ tol, scikit-learn's lbfgs `gtol` on the same 1/n-scaled objective. */
+export interface LrOptions { C: number; maxIter: number; tol: number }
 
 /** log(1 + e^z) without overflow. */
 const softplus = (z: number) => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)));
@@ -47,6 +48,6 @@ export function lrFit(pos: Mat, neg: Mat, labels: Int8Array, opts: LrOptions): {
     }
     return Float64Array.of(f / total + 0.5 * lambda * reg);
   };
-  const res = lbfgsBatch(objective, [new Float64Array(d + 1)], { maxIter: opts.maxIter, gradTol: 1e-7, changeTol: 1e-10 });
+  const res = lbfgsBatch(objective, [new Float64Array(d + 1)], { maxIter: opts.maxIter, gradTol: opts.tol, changeTol: 64 * Number.EPSILON });
   return { theta: res.x[0].subarray(0, d), bias: res.x[0][d], iterations: res.iterations[0] };
 }

@@ -9,7 +9,7 @@ import type { Mat } from '../tensor.ts';
 import type { MethodName, SerializedProbe } from './types.ts';
 import type { Rng } from './random.ts';
 import { ProbeInputError } from './errors.ts';
-import { addRowsT, columnMeans, differences, mean, norm, projectRows, std, unit } from './kernels.ts';
+import { addRowsT, gramApply, pairGramApply, columnMeans, differences, mean, norm, projectRows, std, unit } from './kernels.ts';
 import { topEigenvector } from './eigen.ts';
 import { kmeansFit } from './kmeans.ts';
 import { nmfFit } from './nmf.ts';
@@ -42,7 +42,7 @@ const KNOWN: Record<MethodName, string[]> = {
   kmeans: ['n_init', 'max_iter'],
   nmf: ['max_iter', 'tol'],
   vinc: ['w_var', 'w_neg'],
-  lr: ['C', 'max_iter'],
+  lr: ['C', 'max_iter', 'tol'],
 };
 /** Options every method accepts (consumed by the normaliser). */
 const COMMON = ['clusters'];
@@ -86,14 +86,13 @@ function centredOperator(delta: Mat) {
   const mu = columnMeans(delta);
   const n = delta.rows;
   const proj = new Float64Array(n);
-  // Covariance of the differences as an operator: v ↦ (1/n) Δcᵀ Δc v (never formed).
+  // Covariance of the differences as an operator: v ↦ (1/n) Δcᵀ Δc v, never formed; one pass.
   return (v: Float64Array, out: Float64Array) => {
-    projectRows(delta, v, proj);
     let mv = 0;
     for (let k = 0; k < v.length; k++) mv += mu[k] * v[k];
+    gramApply(delta, v, mv, 1 / n, out, proj);
     let s = 0;
-    for (let i = 0; i < n; i++) { proj[i] = (proj[i] - mv) / n; s += proj[i]; }
-    addRowsT(delta, proj, out);
+    for (let i = 0; i < n; i++) s += proj[i];
     for (let k = 0; k < out.length; k++) out[k] -= s * mu[k];
   };
 }
@@ -113,7 +112,7 @@ export function fitMethod(method: MethodName, opts: Opts, pos: Mat, neg: Mat, la
     case 'pca': {
       // CRC-TPC (Burns et al. 2022, §3.3): top principal component of the differences.
       const delta = differences(pos, neg);
-      const eig = topEigenvector(centredOperator(delta), d, rng);
+      const eig = topEigenvector(centredOperator(delta), d, rng, { tol: 1e-6 });
       return { ...directionProbe(pos, neg, eig.vector), extra: { eigenvalue: eig.value, matvecs: eig.matvecs } };
     }
     case 'random': {
@@ -151,32 +150,18 @@ export function fitMethod(method: MethodName, opts: Opts, pos: Mat, neg: Mat, la
       const n = pos.rows;
       const mp = columnMeans(pos);
       const mn = columnMeans(neg);
-      const u = new Float64Array(n);
-      const v2 = new Float64Array(n);
       const op = (v: Float64Array, out: Float64Array) => {
-        projectRows(pos, v, u);
-        projectRows(neg, v, v2);
-        const a = mp.reduce((s, m, k) => s + m * v[k], 0);
-        const b = mn.reduce((s, m, k) => s + m * v[k], 0);
-        const cp = new Float64Array(n);
-        const cn = new Float64Array(n);
-        let sp = 0, sn = 0;
-        for (let i = 0; i < n; i++) {
-          const x = u[i] - a, y = v2[i] - b;
-          cp[i] = (wVar * x - wNeg * y) / (2 * n);
-          cn[i] = (wVar * y - wNeg * x) / (2 * n);
-          sp += cp[i]; sn += cn[i];
-        }
-        addRowsT(pos, cp, out);
-        addRowsT(neg, cn, out);
+        let a = 0, b = 0;
+        for (let k = 0; k < d; k++) { a += mp[k] * v[k]; b += mn[k] * v[k]; }
+        const [sp, sn] = pairGramApply(pos, neg, v, a, b, wVar / (2 * n), -wNeg / (2 * n), out);
         for (let k = 0; k < out.length; k++) out[k] -= sp * mp[k] + sn * mn[k];
       };
-      const eig = topEigenvector(op, d, rng);
+      const eig = topEigenvector(op, d, rng, { tol: 1e-6 });
       return { ...directionProbe(pos, neg, eig.vector), extra: { eigenvalue: eig.value } };
     }
     case 'lr': {
       if (!labels) throw new ProbeInputError('method lr is supervised: training labels are required');
-      const fit = lrFit(pos, neg, labels, { C: num(opts, 'C', 1, (v) => v > 0), maxIter: num(opts, 'max_iter', 100, (v) => Number.isInteger(v) && v >= 1) });
+      const fit = lrFit(pos, neg, labels, { C: num(opts, 'C', 1, (v) => v > 0), maxIter: num(opts, 'max_iter', 100, (v) => Number.isInteger(v) && v >= 1), tol: num(opts, 'tol', 1e-4, (v) => v > 0) });
       const s = norm(fit.theta) || 1;
       return { kind: 'linear', direction: Array.from(fit.theta, (t) => t / s), scale: s, bias_pos: fit.bias, bias_neg: fit.bias, extra: { iterations: fit.iterations } };
     }

@@ -9,42 +9,59 @@
  */
 import type { Mat } from '../tensor.ts';
 import type { Rng } from './random.ts';
+import { gramApply, projectRows } from './kernels.ts';
+import { topEigenvector } from './eigen.ts';
 
 export interface NmfOptions { maxIter: number; tol: number }
 export interface NmfFit { H: Float64Array[]; W: Float64Array; error: number; iterations: number }
 
 const EPS = 1e-12;
 
-/** XHᵀ (n×2, row-major) without materialising X. */
-function xht(delta: Mat, H: Float64Array[], out: Float64Array): void {
-  const d = delta.cols;
-  const D = delta.data;
+/** The split-sign halves max(δ, 0) and max(−δ, 0) as two n×d arrays (branch-free loops). */
+export interface SplitSign { n: number; d: number; P: Float32Array; N: Float32Array }
+
+export function splitSign(delta: Mat): SplitSign {
+  const P = new Float32Array(delta.data.length);
+  const N = new Float32Array(delta.data.length);
+  for (let k = 0; k < P.length; k++) {
+    const v = delta.data[k];
+    if (v > 0) P[k] = v; else N[k] = -v;
+  }
+  return { n: delta.rows, d: delta.cols, P, N };
+}
+
+/** XHᵀ (n×2, row-major) with X = [P, N]. */
+function xht(x: SplitSign, H: Float64Array[], out: Float64Array): void {
+  const { d, P, N } = x;
   const [h0, h1] = H;
-  for (let i = 0; i < delta.rows; i++) {
+  for (let i = 0; i < x.n; i++) {
     let s0 = 0, s1 = 0;
     for (let k = 0, o = i * d; k < d; k++) {
-      const v = D[o + k];
-      if (v > 0) { s0 += v * h0[k]; s1 += v * h1[k]; }
-      else if (v < 0) { s0 -= v * h0[d + k]; s1 -= v * h1[d + k]; }
+      const p = P[o + k];
+      const q = N[o + k];
+      s0 += p * h0[k] + q * h0[d + k];
+      s1 += p * h1[k] + q * h1[d + k];
     }
     out[2 * i] = s0;
     out[2 * i + 1] = s1;
   }
 }
 
-/** WᵀX (2×2d) without materialising X. */
-function wtx(delta: Mat, W: Float64Array, out: Float64Array[]): void {
-  const d = delta.cols;
-  const D = delta.data;
+/** WᵀX (2×2d) with X = [P, N]. */
+function wtx(x: SplitSign, W: Float64Array, out: Float64Array[]): void {
+  const { d, P, N } = x;
   out[0].fill(0);
   out[1].fill(0);
   const [a, b] = out;
-  for (let i = 0; i < delta.rows; i++) {
+  for (let i = 0; i < x.n; i++) {
     const w0 = W[2 * i], w1 = W[2 * i + 1];
     for (let k = 0, o = i * d; k < d; k++) {
-      const v = D[o + k];
-      if (v > 0) { a[k] += w0 * v; b[k] += w1 * v; }
-      else if (v < 0) { a[d + k] -= w0 * v; b[d + k] -= w1 * v; }
+      const p = P[o + k];
+      const q = N[o + k];
+      a[k] += w0 * p;
+      a[d + k] += w0 * q;
+      b[k] += w1 * p;
+      b[d + k] += w1 * q;
     }
   }
 }
@@ -56,9 +73,16 @@ function gram2(rows: Float64Array[]): number[] {
   return [a, b, c];
 }
 
-export function nmfFit(delta: Mat, opts: NmfOptions, rng: Rng): NmfFit {
+/**
+ * `init`: 'random' is scikit-learn's (|N(0,1)|·√(mean X / 2)); 'svd' (default) seeds W with
+ * the positive and negative parts of the projections on the top singular vector of δ, the
+ * rank-2 split that NNDSVD (Boutsidis & Gallopoulos 2008) would start from, so HALS starts
+ * near the answer and stops after a few passes.
+ */
+export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' }, rng: Rng): NmfFit {
   const n = delta.rows;
   const d = delta.cols;
+  const x = splitSign(delta);
   let sq = 0;
   let sum = 0;
   for (let k = 0; k < delta.data.length; k++) { sq += delta.data[k] ** 2; sum += Math.abs(delta.data[k]); }
@@ -66,13 +90,34 @@ export function nmfFit(delta: Mat, opts: NmfOptions, rng: Rng): NmfFit {
   const avg = Math.sqrt(sum / (n * 2 * d) / 2);
   const W = Float64Array.from({ length: 2 * n }, () => avg * Math.abs(rng.normal()));
   const H = [0, 1].map(() => Float64Array.from({ length: 2 * d }, () => avg * Math.abs(rng.normal())));
+  if ((opts.init ?? 'svd') === 'svd') {
+    const proj = new Float64Array(n);
+    const v = topEigenvector((u, out) => gramApply(delta, u, 0, 1, out), d, rng, { tol: 1e-6 }).vector;
+    projectRows(delta, v, proj);
+    let scale = 0;
+    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(proj[i]));
+    for (let i = 0; i < n; i++) {
+      W[2 * i] = Math.max(proj[i], 0) / scale + 1e-3;
+      W[2 * i + 1] = Math.max(-proj[i], 0) / scale + 1e-3;
+    }
+    // H from one least-squares step given W, so the first W step sees a matching H.
+    wtx(x, W, H);
+    let p = 0, q = 0, r = 0;
+    for (let i = 0; i < n; i++) { p += W[2 * i] ** 2; q += W[2 * i] * W[2 * i + 1]; r += W[2 * i + 1] ** 2; }
+    const det = p * r - q * q;
+    for (let k = 0; k < 2 * d; k++) {
+      const a = H[0][k], b = H[1][k];
+      H[0][k] = Math.max(0, (r * a - q * b) / det);
+      H[1][k] = Math.max(0, (p * b - q * a) / det);
+    }
+  }
   const XH = new Float64Array(2 * n);
   const WX = [new Float64Array(2 * d), new Float64Array(2 * d)];
   let error = Infinity;
   let it = 0;
   for (; it < opts.maxIter; it++) {
     // W update (HALS): W_j ← max(0, W_j + ((XHᵀ)_j − W (HHᵀ)_j) / (HHᵀ)_jj).
-    xht(delta, H, XH);
+    xht(x, H, XH);
     const [a, b, c] = gram2(H);
     for (let i = 0; i < n; i++) {
       let w0 = W[2 * i], w1 = W[2 * i + 1];
@@ -82,7 +127,7 @@ export function nmfFit(delta: Mat, opts: NmfOptions, rng: Rng): NmfFit {
       W[2 * i + 1] = w1;
     }
     // H update, symmetric in the roles of W and H.
-    wtx(delta, W, WX);
+    wtx(x, W, WX);
     let p = 0, q = 0, r = 0;
     for (let i = 0; i < n; i++) { p += W[2 * i] ** 2; q += W[2 * i] * W[2 * i + 1]; r += W[2 * i + 1] ** 2; }
     const [h0, h1] = H;
@@ -109,7 +154,7 @@ export function nmfFit(delta: Mat, opts: NmfOptions, rng: Rng): NmfFit {
 export function nmfTransform(delta: Mat, H: Float64Array[]): Float64Array {
   const n = delta.rows;
   const XH = new Float64Array(2 * n);
-  xht(delta, H, XH);
+  xht(splitSign(delta), H, XH);
   const [a, b, c] = gram2(H);
   const det = a * c - b * b;
   const W = new Float64Array(2 * n);
