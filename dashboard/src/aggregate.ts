@@ -165,3 +165,50 @@ export function probeIndex(rows: readonly ResultRow[], methodOrder: readonly str
       || a.layer - b.layer
       || a.seed - b.seed);
 }
+
+export interface AgreementRow {
+  layer: number;
+  seed: number;
+  control: string | null;
+  method_a: string;
+  method_b: string;
+  prediction_agreement: number;
+  direction_cosine: number;
+}
+
+export interface AgreementPair {
+  a: string;
+  b: string;
+  /** Per layer of the shared axis: fraction of test items both methods label alike, and |cos| of their directions. */
+  agreement: (Stat | null)[];
+  cosine: (Stat | null)[];
+}
+
+/** The 'agreement' control of one condition: method × method, mean over seeds per layer. */
+export function agreementGrid(rows: readonly AgreementRow[], control: string | null = null, methodOrder: readonly string[] = []): { layers: number[]; pairs: AgreementPair[] } {
+  const own = rows.filter((r) => (r.control ?? null) === control);
+  const layers = [...new Set(own.map((r) => r.layer))].sort((x, y) => x - y);
+  const methods = orderMethods(own.flatMap((r) => [r.method_a, r.method_b]), methodOrder);
+  const rank = (m: string) => methods.indexOf(m);
+  const pairs = new Map<string, { a: string; b: string; cells: Map<number, AgreementRow[]> }>();
+  for (const r of own) {
+    // One entry per unordered pair, named in the job's method order.
+    const [a, b] = rank(r.method_a) <= rank(r.method_b) ? [r.method_a, r.method_b] : [r.method_b, r.method_a];
+    const k = `${a}\u0000${b}`;
+    if (!pairs.has(k)) pairs.set(k, { a, b, cells: new Map() });
+    const cells = pairs.get(k)!.cells;
+    if (!cells.has(r.layer)) cells.set(r.layer, []);
+    cells.get(r.layer)!.push(r);
+  }
+  return {
+    layers,
+    pairs: [...pairs.values()]
+      .sort((p, q) => rank(p.a) - rank(q.a) || rank(p.b) - rank(q.b))
+      .map(({ a, b, cells }) => ({
+        a,
+        b,
+        agreement: layers.map((l) => stat((cells.get(l) ?? []).map((r) => r.prediction_agreement))),
+        cosine: layers.map((l) => stat((cells.get(l) ?? []).map((r) => Math.abs(r.direction_cosine)))),
+      })),
+  };
+}

@@ -3,7 +3,7 @@
  * is asked for once and kept in localStorage; `?key=` on any dashboard URL sets it and
  * is then removed from the address bar so it stays out of history and bookmarks.
  */
-import type { ResultRow } from './aggregate.ts';
+import type { AgreementRow, ResultRow } from './aggregate.ts';
 
 const STORAGE_KEY = 'sonde.apiKey';
 
@@ -94,6 +94,7 @@ export interface Results {
   status: string;
   results: ResultRow[];
   summary: SummaryRow[];
+  agreements: AgreementRow[];
 }
 
 export const isActive = (status: Job['status']): boolean => status === 'queued' || status === 'running';

@@ -146,6 +146,14 @@ export function viridis(t: number): [number, number, number] {
   return VIRIDIS[i].map((c, k) => Math.round(c + f * (VIRIDIS[i + 1][k] - c))) as [number, number, number];
 }
 
+/** Colours a table cell for a value in [0.5, 1] (chance to perfect). */
+export function paintCell(td: HTMLElement, value: number): void {
+  const [r, g, b] = viridis((value - 0.5) / 0.5);
+  td.style.backgroundColor = `rgb(${r}, ${g}, ${b})`;
+  // Relative luminance decides dark or light text (WCAG 2 formula, roughly).
+  td.style.color = 0.2126 * r + 0.7152 * g + 0.0722 * b > 140 ? '#111' : '#fff';
+}
+
 /** Method × layer grid of the mean over seeds, coloured from chance (0.5) to 1. */
 export function heatmap(id: string, title: string, curves: Curves): HTMLElement {
   const head = h('tr', {}, h('th', { scope: 'col' }, 'method \\ layer'), ...curves.layers.map((l) => h('th', { scope: 'col' }, l)));
@@ -153,12 +161,7 @@ export function heatmap(id: string, title: string, curves: Curves): HTMLElement 
     h('tr', { 'data-method': c.method }, h('th', { scope: 'row' }, c.method),
       ...c.stats.map((st, i) => {
         const td = h('td', { 'data-layer': curves.layers[i], 'data-value': st ? st.mean.toFixed(6) : '', title: st ? `${c.method}, layer ${curves.layers[i]}: mean ${fmt(st.mean)} ± ${fmt(st.std)} over ${st.n} seed(s), range ${fmt(st.min)}–${fmt(st.max)}` : 'no result' }, st ? fmt(st.mean, 2) : '–');
-        if (st) {
-          const [r, g, b] = viridis((st.mean - 0.5) / 0.5);
-          td.style.backgroundColor = `rgb(${r}, ${g}, ${b})`;
-          // Relative luminance decides dark or light text (WCAG 2 formula, roughly).
-          td.style.color = 0.2126 * r + 0.7152 * g + 0.0722 * b > 140 ? '#111' : '#fff';
-        }
+        if (st) paintCell(td, st.mean);
         return td;
       })));
   const scale = h('div', { class: 'scale' }, h('span', {}, '0.5 (chance)'), h('span', { class: 'scale-bar' }), h('span', {}, '1.0'));

@@ -5,8 +5,8 @@
  */
 import { getJson, download, isActive, type Job, type Results, type SummaryRow } from './api.ts';
 import { h, append, clear, fmt, fmtTime, fmtDuration, statusBadge, progressBar } from './dom.ts';
-import { layerCurves, controlCurves, controlsPresent, probeIndex, orderMethods, bestLayer, METRICS, METRIC_LABELS, type Metric, type Spread, type ResultRow, type ProbeLink } from './aggregate.ts';
-import { lineChart, heatmap, methodColors, pruneCharts } from './charts.ts';
+import { layerCurves, controlCurves, controlsPresent, probeIndex, orderMethods, bestLayer, agreementGrid, METRICS, METRIC_LABELS, type Metric, type Spread, type ResultRow, type ProbeLink } from './aggregate.ts';
+import { lineChart, heatmap, methodColors, pruneCharts, paintCell } from './charts.ts';
 
 const POLL_MS = 2000;
 
@@ -104,7 +104,7 @@ function renderResults(box: HTMLElement, job: Job, res: Results, view: View, red
     h('option', { value: 'minmax', selected: view.spread === 'minmax' }, 'min–max over seeds'),
     h('option', { value: 'std', selected: view.spread === 'std' }, 'mean ± 1 std over seeds'));
 
-  box.append(
+  append(box,
     h('section', { class: 'card', id: 'curves' },
       h('h2', {}, 'Accuracy by layer'),
       h('div', { class: 'toolbar' }, h('label', {}, 'metric ', metricSelect), h('label', {}, 'band ', spreadSelect)),
@@ -119,6 +119,7 @@ function renderResults(box: HTMLElement, job: Job, res: Results, view: View, red
       heatmap('method-layer-heatmap', `${METRIC_LABELS[view.metric]}: method × layer, mean over seeds`, curves)),
     summaryCard(res.summary.filter((s) => s.control === null).sort((a, b) => methods.indexOf(a.method) - methods.indexOf(b.method)), curves.layers, curves.curves, view.metric),
     ...controlsPresent(rows).map((control) => controlCard(rows, control, methods, colors)),
+    res.agreements?.length ? agreementCard(res.agreements, methods) : null,
     probesCard(job.id, probeIndex(rows, methods)),
   );
 }
@@ -161,6 +162,22 @@ function controlCard(rows: ResultRow[], control: string, methods: string[], colo
       'A probe that tracks the dashed line found the planted feature, not knowledge (Farquhar et al. 2023).'),
     lineChart({ id: `control-${control}-chart`, title: `${control}: truth vs ${cc.label}, mean over seeds`, yLabel: 'accuracy', layers: cc.layers, series, spread: null }),
     table);
+}
+
+function agreementCard(rows: Results['agreements'], methods: string[]): HTMLElement {
+  const grid = agreementGrid(rows, null, methods);
+  return h('section', { class: 'card', id: 'agreement' },
+    h('h2', {}, 'Control: agreement between methods'),
+    h('p', { class: 'muted' }, 'Each cell: share of test items two methods label alike (sign-free, max(f, 1 − f)) / |cosine| of their directions, mean over seeds, clean prompts. Methods that find the same feature agree near 1.'),
+    h('div', { class: 'table-scroll' }, h('table', { class: 'agreement' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'pair \\ layer'), ...grid.layers.map((l) => h('th', { scope: 'col' }, l)))),
+      h('tbody', {}, ...grid.pairs.map((p) => h('tr', { 'data-pair': `${p.a}|${p.b}` }, h('th', { scope: 'row' }, `${p.a} ↔ ${p.b}`),
+        ...p.agreement.map((st, i) => {
+          const cos = p.cosine[i];
+          const td = h('td', { 'data-layer': grid.layers[i], 'data-value': st ? st.mean.toFixed(6) : '' }, st ? `${fmt(st.mean, 2)} / ${fmt(cos?.mean, 2)}` : '–');
+          if (st) paintCell(td, st.mean);
+          return td;
+        })))))));
 }
 
 function probesCard(jobId: string, probes: ProbeLink[]): HTMLElement {

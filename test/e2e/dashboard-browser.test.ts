@@ -121,6 +121,10 @@ test('the job page draws the curves, heatmap, controls and probe links of a fini
   assert.equal(await page.getAttribute('#control-explicit-opinion-chart', 'data-series'),
     METHODS.flatMap((m) => [`${m} · truth`, `${m} · explicit-opinion`]).join(','));
 
+  // Agreement control: one row per unordered pair of methods, one cell per layer.
+  assert.equal(await page.locator('#agreement tbody tr').count(), (METHODS.length * (METHODS.length - 1)) / 2);
+  assert.equal(await page.locator('#agreement tbody td').count(), (LAYERS.length * METHODS.length * (METHODS.length - 1)) / 2);
+
   // Switching the band to ±std redraws the chart with the same series.
   await page.selectOption('#spread', 'std');
   await page.waitForSelector('#accuracy-by-layer[data-rendered="true"] canvas');

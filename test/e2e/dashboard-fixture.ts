@@ -25,6 +25,11 @@ export function fakePlanted(method: string, layer: number, seed: number): number
   return Math.min(1, 0.6 + (method === 'ccs' ? 0.08 : 0.02) * layer + 0.01 * seed);
 }
 
+/** Pairs that include the random baseline agree near chance; the others more with depth. */
+export function fakeAgreement(a: string, b: string, layer: number, seed: number): number {
+  return a === 'random' || b === 'random' ? 0.5 + 0.01 * seed : Math.min(1, 0.7 + 0.07 * layer + 0.01 * seed);
+}
+
 export async function insertFinishedJob(db: Db, tenantId: string): Promise<string> {
   const spec = { methods: [...METHODS], seeds: SEEDS.length, layers: LAYERS, controls: ['distractor', 'explicit-opinion'] };
   const job = await db.query(
@@ -39,6 +44,20 @@ export async function insertFinishedJob(db: Db, tenantId: string): Promise<strin
     await db.query('INSERT INTO job_events (job_id, status) VALUES ($1, $2)', [jobId, status]);
   }
   await insertResults(db, jobId, { methods: METHODS, layers: LAYERS, seeds: SEEDS, controls: CONTROLS });
+  // The 'agreement' control, clean prompts: every pair of methods at every layer and seed.
+  for (const [i, a] of METHODS.entries()) {
+    for (const b of METHODS.slice(i + 1)) {
+      for (const layer of LAYERS) {
+        for (const seed of SEEDS) {
+          await db.query(
+            `INSERT INTO agreements (job_id, layer, seed, control, method_a, method_b, prediction_agreement, direction_cosine)
+             VALUES ($1, $2, $3, NULL, $4, $5, $6, $7)`,
+            [jobId, layer, seed, a, b, fakeAgreement(a, b, layer, seed), fakeAgreement(a, b, layer, seed) - 0.2],
+          );
+        }
+      }
+    }
+  }
   return jobId;
 }
 

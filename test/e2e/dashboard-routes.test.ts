@@ -12,7 +12,7 @@ import dashboardRoutes from '../../services/api/routes/dashboard.ts';
 import { createQueues, type Queues } from '../../services/queue.ts';
 import type { Db } from '../../services/db/pool.ts';
 import { testConfig, testDb, newTenant } from '../support/env.ts';
-import { layerCurves, controlCurves, controlsPresent, probeIndex, bestLayer, type ResultRow } from '../../dashboard/src/aggregate.ts';
+import { layerCurves, controlCurves, controlsPresent, probeIndex, bestLayer, agreementGrid, type ResultRow } from '../../dashboard/src/aggregate.ts';
 import { insertFinishedJob, METHODS, LAYERS, SEEDS } from './dashboard-fixture.ts';
 
 const config = testConfig({ queuePrefix: `sonde-dash-test-${process.pid}` });
@@ -137,4 +137,23 @@ test('best layers equal the method_best_layer view, and every pooled probe gets 
   const probes = probeIndex(rows, METHODS);
   assert.equal(probes.length, 3 * METHODS.length * LAYERS.length * SEEDS.length);
   assert.deepEqual(probes.slice(0, 2).map((p) => [p.control, p.method, p.layer, p.seed]), [[null, 'ccs', 0, 0], [null, 'ccs', 0, 1]]);
+});
+
+test('the agreement grid equals SQL averages over seeds, one row per unordered pair', async () => {
+  const res = await app.inject({ method: 'GET', url: `/v1/jobs/${jobId}/results`, headers: { authorization: `Bearer ${tenant.key}` } });
+  const grid = agreementGrid(res.json().agreements, null, METHODS);
+  assert.deepEqual(grid.layers, LAYERS);
+  assert.deepEqual(grid.pairs.map((p) => `${p.a}|${p.b}`), ['ccs|pca', 'ccs|kmeans', 'ccs|random', 'pca|kmeans', 'pca|random', 'kmeans|random']);
+  const sql = await db.query(
+    `SELECT method_a, method_b, layer, avg(prediction_agreement) AS agreement, avg(abs(direction_cosine)) AS cosine
+     FROM agreements WHERE job_id = $1 AND control IS NULL GROUP BY method_a, method_b, layer`,
+    [jobId],
+  );
+  for (const p of grid.pairs) {
+    p.agreement.forEach((s, i) => {
+      const v = sql.rows.find((r) => r.layer === grid.layers[i] && ((r.method_a === p.a && r.method_b === p.b) || (r.method_a === p.b && r.method_b === p.a)));
+      close(s!.mean, v.agreement, `${p.a}|${p.b} L${grid.layers[i]} agreement`);
+      close(p.cosine[i]!.mean, v.cosine, `${p.a}|${p.b} L${grid.layers[i]} cosine`);
+    });
+  }
 });
