@@ -52,7 +52,12 @@ export async function jobPage(root: HTMLElement, id: string): Promise<() => void
       progressBox.append(h('p', { class: 'error', role: 'alert' }, (e as Error).message));
       if ((e as { status?: number }).status === 401) throw e;
     }
-    if (!stopped && job && isActive(job.status)) timer = setTimeout(() => void tick().catch(onFatal), POLL_MS);
+    if (!stopped && job && isActive(job.status)) timer = setTimeout(poll, POLL_MS);
+  };
+  // A hidden tab keeps its timer but skips the requests (rate limits are per key).
+  const poll = () => {
+    if (document.hidden) timer = setTimeout(poll, POLL_MS);
+    else void tick().catch(onFatal);
   };
   const onFatal = (e: unknown) => window.dispatchEvent(new CustomEvent('sonde:unauthorized', { detail: (e as Error).message }));
   await tick().catch(onFatal);

@@ -168,13 +168,18 @@ test('the jobs list shows live status and asks for a key when it has none', { sk
   await page.waitForSelector('#accuracy-by-layer[data-rendered="true"]');
   assert.equal(new URL(page.url()).pathname, `/dashboard/jobs/${jobId}`);
 
+  // A job that is not this tenant's (or does not exist) says so.
+  await page.goto(`${url}/dashboard/jobs/00000000-0000-4000-8000-000000000000`);
+  await page.waitForSelector('#progress .error');
+  assert.match((await page.textContent('#progress .error')) ?? '', /does not exist/);
+
   // A revoked or wrong key brings the key form back with the API's reason.
   await page.evaluate(() => localStorage.setItem('sonde.apiKey', 'sk_wrong_wrong_wrong_wrong_wrong'));
   await page.goto(`${url}/dashboard`);
   await page.waitForSelector('#key-form');
   assert.match((await page.textContent('#app .error')) ?? '', /invalid or revoked API key/);
-  // The failed request's 401 is logged by the browser itself; nothing else may be.
-  assert.deepEqual(problems.filter((p) => !/401/.test(p)), []);
+  // The browser logs the refused requests (404 job, 401 key) itself; nothing else may be logged.
+  assert.deepEqual(problems.filter((p) => !/\b(401|404)\b/.test(p)), []);
   await page.context().close();
 });
 
