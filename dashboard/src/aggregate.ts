@@ -136,6 +136,15 @@ export function controlCurves(rows: readonly ResultRow[], control: string, metho
   return { control, label: spec.label, layers: truth.layers, truth: truth.curves, planted: planted.curves };
 }
 
+/**
+ * Template sensitivity (Farquhar et al. 2023, §4.4): each template fitted and tested on
+ * its own; the spread is over templates × seeds, as in the template_spread view.
+ */
+export function templateCurves(rows: readonly ResultRow[], methodOrder: readonly string[] = []): Curves & { nTemplates: number } {
+  const own = rows.filter((r) => r.template !== null);
+  return { ...groupByMethodLayer(own, (r) => r.accuracy, methodOrder), nTemplates: new Set(own.map((r) => r.template)).size };
+}
+
 /** Best layer of a curve by mean (ties go to the lower layer, as the method_best_layer view). */
 export function bestLayer(layers: readonly number[], curve: MethodCurve): { layer: number; stat: Stat } | null {
   let best: { layer: number; stat: Stat } | null = null;

@@ -5,7 +5,7 @@
  */
 import { getJson, download, isActive, type Job, type Results, type SummaryRow } from './api.ts';
 import { h, append, clear, fmt, fmtTime, fmtDuration, statusBadge, progressBar } from './dom.ts';
-import { layerCurves, controlCurves, controlsPresent, probeIndex, orderMethods, bestLayer, agreementGrid, METRICS, METRIC_LABELS, type Metric, type Spread, type ResultRow, type ProbeLink } from './aggregate.ts';
+import { layerCurves, controlCurves, controlsPresent, probeIndex, orderMethods, bestLayer, agreementGrid, templateCurves, METRICS, METRIC_LABELS, type Metric, type Spread, type ResultRow, type ProbeLink } from './aggregate.ts';
 import { lineChart, heatmap, methodColors, pruneCharts, paintCell } from './charts.ts';
 
 const POLL_MS = 2000;
@@ -124,6 +124,7 @@ function renderResults(box: HTMLElement, job: Job, res: Results, view: View, red
       heatmap('method-layer-heatmap', `${METRIC_LABELS[view.metric]}: method × layer, mean over seeds`, curves)),
     summaryCard(res.summary.filter((s) => s.control === null).sort((a, b) => methods.indexOf(a.method) - methods.indexOf(b.method)), curves.layers, curves.curves, view.metric),
     ...controlsPresent(rows).map((control) => controlCard(rows, control, methods, colors)),
+    rows.some((r) => r.template !== null) ? templateCard(rows, methods, colors) : null,
     res.agreements?.length ? agreementCard(res.agreements, methods) : null,
     probesCard(job.id, probeIndex(rows, methods)),
   );
@@ -167,6 +168,22 @@ function controlCard(rows: ResultRow[], control: string, methods: string[], colo
       'A probe that tracks the dashed line found the planted feature, not knowledge (Farquhar et al. 2023).'),
     lineChart({ id: `control-${control}-chart`, title: `${control}: truth vs ${cc.label}, mean over seeds`, yLabel: 'accuracy', layers: cc.layers, series, spread: null }),
     table);
+}
+
+function templateCard(rows: ResultRow[], methods: string[], colors: Map<string, string>): HTMLElement {
+  const tc = templateCurves(rows, methods);
+  return h('section', { class: 'card', id: 'control-template-sensitivity', 'data-control': 'template-sensitivity' },
+    h('h2', {}, 'Control: template sensitivity'),
+    h('p', { class: 'muted' }, `Each of the ${tc.nTemplates} templates fitted and tested on its own (clean prompts). `,
+      'Line: mean over templates and seeds; band: min–max. A wide band means the answer depends on the wording (Farquhar et al. 2023, §4.4).'),
+    lineChart({
+      id: 'template-sensitivity-chart',
+      title: 'accuracy (oracle sign) per template, mean and min–max over templates × seeds',
+      yLabel: 'accuracy',
+      layers: tc.layers,
+      series: tc.curves.map((c) => ({ name: c.method, color: colors.get(c.method)!, stats: c.stats })),
+      spread: 'minmax',
+    }));
 }
 
 function agreementCard(rows: Results['agreements'], methods: string[]): HTMLElement {

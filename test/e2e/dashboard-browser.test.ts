@@ -91,6 +91,7 @@ test('the job page draws the curves, heatmap, controls and probe links of a fini
   await page.waitForSelector('#accuracy-by-layer[data-rendered="true"] canvas');
   await page.waitForSelector('#control-distractor-chart[data-rendered="true"] canvas');
   await page.waitForSelector('#control-explicit-opinion-chart[data-rendered="true"] canvas');
+  await page.waitForSelector('#template-sensitivity-chart[data-rendered="true"] canvas');
 
   // The key went to localStorage and left the address bar.
   assert.equal(new URL(page.url()).searchParams.get('key'), null);
@@ -120,6 +121,9 @@ test('the job page draws the curves, heatmap, controls and probe links of a fini
     METHODS.flatMap((m) => [`${m} · truth`, `${m} · distractor`]).join(','));
   assert.equal(await page.getAttribute('#control-explicit-opinion-chart', 'data-series'),
     METHODS.flatMap((m) => [`${m} · truth`, `${m} · explicit-opinion`]).join(','));
+
+  // Template sensitivity: one line per method, banded over templates × seeds.
+  assert.equal(await page.getAttribute('#template-sensitivity-chart', 'data-series'), METHODS.join(','));
 
   // Agreement control: one row per unordered pair of methods, one cell per layer.
   assert.equal(await page.locator('#agreement tbody tr').count(), (METHODS.length * (METHODS.length - 1)) / 2);

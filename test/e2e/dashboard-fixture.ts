@@ -44,6 +44,8 @@ export async function insertFinishedJob(db: Db, tenantId: string): Promise<strin
     await db.query('INSERT INTO job_events (job_id, status) VALUES ($1, $2)', [jobId, status]);
   }
   await insertResults(db, jobId, { methods: METHODS, layers: LAYERS, seeds: SEEDS, controls: CONTROLS });
+  // The 'template-sensitivity' control: two templates, each fitted on its own.
+  await insertResults(db, jobId, { methods: METHODS, layers: LAYERS, seeds: SEEDS, controls: ['template-sensitivity'], templates: [0, 1] });
   // The 'agreement' control, clean prompts: every pair of methods at every layer and seed.
   for (const [i, a] of METHODS.entries()) {
     for (const b of METHODS.slice(i + 1)) {
@@ -65,30 +67,27 @@ export async function insertFinishedJob(db: Db, tenantId: string): Promise<strin
 export async function insertResults(
   db: Db,
   jobId: string,
-  grid: { methods: readonly string[]; layers: readonly number[]; seeds: readonly number[]; controls: readonly (string | null)[] },
+  grid: { methods: readonly string[]; layers: readonly number[]; seeds: readonly number[]; controls: readonly (string | null)[]; templates?: readonly number[] },
 ): Promise<void> {
-  for (const control of grid.controls) {
-    for (const method of grid.methods) {
-      for (const layer of grid.layers) {
-        for (const seed of grid.seeds) {
-          const direction = Buffer.from(new Float32Array(DIM).map((_, i) => Math.sin(i + layer + seed)).buffer);
-          const probe = await db.query(
-            `INSERT INTO probes (job_id, layer, method, seed, control, template, dim, direction, state)
-             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, '{}') RETURNING id`,
-            [jobId, layer, method, seed, control, DIM, direction],
-          );
-          const accuracy = fakeAccuracy(method, layer, seed, control);
-          await db.query(
-            `INSERT INTO results (job_id, probe_id, layer, method, seed, control, template, n_train, n_test, accuracy,
-                                  accuracy_signed, auroc, distractor_accuracy, opinion_accuracy, fit_seconds, metrics)
-             VALUES ($1, $2, $3, $4, $5, $6, NULL, 80, 40, $7, $8, $9, $10, $11, 0.01, '{}')`,
-            [jobId, probe.rows[0].id, layer, method, seed, control, accuracy, accuracy - 0.01, Math.min(1, accuracy + 0.02),
-              control === 'distractor' ? fakePlanted(method, layer, seed) : null,
-              control === 'explicit-opinion' ? fakePlanted(method, layer, seed) : null],
-          );
-        }
-      }
-    }
+  const cells = (grid.templates ?? [null]).flatMap((template) => grid.controls.flatMap((control) => grid.methods.flatMap((method) =>
+    grid.layers.flatMap((layer) => grid.seeds.map((seed) => ({ template, control, method, layer, seed }))))));
+  for (const { template, control, method, layer, seed } of cells) {
+    const direction = Buffer.from(new Float32Array(DIM).map((_, i) => Math.sin(i + layer + seed)).buffer);
+    const probe = await db.query(
+      `INSERT INTO probes (job_id, layer, method, seed, control, template, dim, direction, state)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}') RETURNING id`,
+      [jobId, layer, method, seed, control, template, DIM, direction],
+    );
+    // Templates differ by a few points: the spread the template-sensitivity control shows.
+    const accuracy = Math.max(0.5, fakeAccuracy(method, layer, seed, control) - 0.04 * (template ?? 0));
+    await db.query(
+      `INSERT INTO results (job_id, probe_id, layer, method, seed, control, template, n_train, n_test, accuracy,
+                            accuracy_signed, auroc, distractor_accuracy, opinion_accuracy, fit_seconds, metrics)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 80, 40, $8, $9, $10, $11, $12, 0.01, '{}')`,
+      [jobId, probe.rows[0].id, layer, method, seed, control, template, accuracy, accuracy - 0.01, Math.min(1, accuracy + 0.02),
+        control === 'distractor' ? fakePlanted(method, layer, seed) : null,
+        control === 'explicit-opinion' ? fakePlanted(method, layer, seed) : null],
+    );
   }
 }
 

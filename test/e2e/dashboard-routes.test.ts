@@ -12,7 +12,7 @@ import dashboardRoutes from '../../services/api/routes/dashboard.ts';
 import { createQueues, type Queues } from '../../services/queue.ts';
 import type { Db } from '../../services/db/pool.ts';
 import { testConfig, testDb, newTenant } from '../support/env.ts';
-import { layerCurves, controlCurves, controlsPresent, probeIndex, bestLayer, agreementGrid, type ResultRow } from '../../dashboard/src/aggregate.ts';
+import { layerCurves, controlCurves, controlsPresent, probeIndex, bestLayer, agreementGrid, templateCurves, type ResultRow } from '../../dashboard/src/aggregate.ts';
 import { insertFinishedJob, METHODS, LAYERS, SEEDS } from './dashboard-fixture.ts';
 
 const config = testConfig({ queuePrefix: `sonde-dash-test-${process.pid}` });
@@ -135,6 +135,7 @@ test('best layers equal the method_best_layer view, and every pooled probe gets 
     close(b.stat.mean, v.accuracy_mean, `${c.method} best mean`);
   }
   const probes = probeIndex(rows, METHODS);
+  // Pooled-template probes only: clean and the two prompt controls, not the per-template fits.
   assert.equal(probes.length, 3 * METHODS.length * LAYERS.length * SEEDS.length);
   assert.deepEqual(probes.slice(0, 2).map((p) => [p.control, p.method, p.layer, p.seed]), [[null, 'ccs', 0, 0], [null, 'ccs', 0, 1]]);
 });
@@ -154,6 +155,28 @@ test('the agreement grid equals SQL averages over seeds, one row per unordered p
       const v = sql.rows.find((r) => r.layer === grid.layers[i] && ((r.method_a === p.a && r.method_b === p.b) || (r.method_a === p.b && r.method_b === p.a)));
       close(s!.mean, v.agreement, `${p.a}|${p.b} L${grid.layers[i]} agreement`);
       close(p.cosine[i]!.mean, v.cosine, `${p.a}|${p.b} L${grid.layers[i]} cosine`);
+    });
+  }
+});
+
+test('template curves equal the template_spread view (over templates × seeds)', async () => {
+  const rows = await results();
+  const tc = templateCurves(rows, METHODS);
+  assert.equal(tc.nTemplates, 2);
+  const view = await db.query(
+    `SELECT method, layer, n_templates::int AS n_templates, accuracy_mean, accuracy_std, accuracy_min, accuracy_max
+     FROM template_spread WHERE job_id = $1`,
+    [jobId],
+  );
+  assert.equal(view.rows.length, METHODS.length * LAYERS.length);
+  for (const c of tc.curves) {
+    c.stats.forEach((s, i) => {
+      const v = view.rows.find((r) => r.method === c.method && r.layer === tc.layers[i]);
+      assert.equal(s!.n, 2 * SEEDS.length);
+      close(s!.mean, v.accuracy_mean, 'template mean');
+      close(s!.std, v.accuracy_std, 'template std');
+      close(s!.min, v.accuracy_min, 'template min');
+      close(s!.max, v.accuracy_max, 'template max');
     });
   }
 });
