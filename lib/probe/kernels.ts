@@ -16,7 +16,7 @@ export function norm(a: ArrayLike<number>): number {
 }
 
 /** out[i] = X_i · v for every row. */
-export function projectRows(x: Mat, v: Float64Array, out = new Float64Array(x.rows)): Float64Array {
+export function projectRows(x: Mat, v: Float64Array, out: Float64Array = new Float64Array(x.rows)): Float64Array {
   const d = x.cols;
   const data = x.data;
   for (let i = 0; i < x.rows; i++) {
@@ -54,12 +54,9 @@ export function addRowsT(x: Mat, c: ArrayLike<number>, out: Float64Array): Float
 export function projectRowsMany(x: Mat, vs: Float64Array[], outs: Float64Array[]): void {
   const d = x.cols;
   const data = x.data;
-  for (let j0 = 0; j0 < vs.length; j0 += 4) {
-    const m = Math.min(4, vs.length - j0);
-    const v0 = vs[j0];
-    const v1 = m > 1 ? vs[j0 + 1] : v0;
-    const v2 = m > 2 ? vs[j0 + 2] : v0;
-    const v3 = m > 3 ? vs[j0 + 3] : v0;
+  let j0 = 0;
+  for (; j0 + 4 <= vs.length; j0 += 4) {
+    const v0 = vs[j0], v1 = vs[j0 + 1], v2 = vs[j0 + 2], v3 = vs[j0 + 3];
     for (let i = 0; i < x.rows; i++) {
       const o = i * d;
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -71,11 +68,29 @@ export function projectRowsMany(x: Mat, vs: Float64Array[], outs: Float64Array[]
         s3 += xv * v3[k];
       }
       outs[j0][i] = s0;
-      if (m > 1) outs[j0 + 1][i] = s1;
-      if (m > 2) outs[j0 + 2][i] = s2;
-      if (m > 3) outs[j0 + 3][i] = s3;
+      outs[j0 + 1][i] = s1;
+      outs[j0 + 2][i] = s2;
+      outs[j0 + 3][i] = s3;
     }
   }
+  // Remainders two and one at a time, so no work is spent on padding vectors.
+  for (; j0 + 2 <= vs.length; j0 += 2) {
+    const v0 = vs[j0], v1 = vs[j0 + 1];
+    for (let i = 0; i < x.rows; i++) {
+      const o = i * d;
+      let s0 = 0, s1 = 0, t0 = 0, t1 = 0;
+      let k = 0;
+      for (; k + 1 < d; k += 2) {
+        const a = data[o + k], b = data[o + k + 1];
+        s0 += a * v0[k]; t0 += b * v0[k + 1];
+        s1 += a * v1[k]; t1 += b * v1[k + 1];
+      }
+      if (k < d) { s0 += data[o + k] * v0[k]; s1 += data[o + k] * v1[k]; }
+      outs[j0][i] = s0 + t0;
+      outs[j0 + 1][i] = s1 + t1;
+    }
+  }
+  if (j0 < vs.length) projectRows(x, vs[j0], outs[j0]);
 }
 
 /** For up to four coefficient vectors: outs[j] += Xᵀ cs[j]. */

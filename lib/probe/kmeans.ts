@@ -7,7 +7,7 @@
  */
 import type { Mat } from '../tensor.ts';
 import type { Rng } from './random.ts';
-import { projectRowsMany, addRowsTMany, dot } from './kernels.ts';
+import { projectRows, projectRowsMany, dot } from './kernels.ts';
 
 export interface KmeansResult {
   centroids: Float64Array[];
@@ -77,39 +77,66 @@ function kmeansPlusPlus(x: Mat, k: number, norms: Float64Array, rng: Rng): Float
   return centres;
 }
 
-/** 53-bit hash of a labelling (two independent 32-bit FNV-style streams). */
+/**
+ * 53-bit hash of a partition (two independent 32-bit FNV-style streams). Cluster ids are
+ * renumbered by first appearance, so the same partition under permuted ids hashes equally.
+ */
 function labelHash(labels: Int32Array): number {
   let a = 0x811c9dc5, b = 0x01000193;
+  const rename = new Map<number, number>();
   for (let i = 0; i < labels.length; i++) {
-    a = Math.imul(a ^ labels[i], 0x01000193);
-    b = Math.imul(b ^ (labels[i] + 7), 0x5bd1e995);
+    let l = rename.get(labels[i]);
+    if (l === undefined) rename.set(labels[i], (l = rename.size));
+    a = Math.imul(a ^ l, 0x01000193);
+    b = Math.imul(b ^ (l + 7), 0x5bd1e995);
   }
   return (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
 }
 
 /**
- * Lloyd's iterations. After the first assignment the trajectory is a function of the labels
- * alone (centres are their means), so a run that reaches a labelling an earlier run visited
- * ends where that run ended: `seen` maps visited labellings to results and cuts it short.
+ * Lloyd's iterations with Hamerly's bounds (Hamerly 2010, "Making k-means even faster"): an
+ * upper bound to the own centre and a lower bound to the second-closest one skip the distance
+ * computations of rows that cannot change cluster; centre sums are updated only for rows that
+ * moved. Exact: the same assignments as plain Lloyd.
+ * After the first assignment the trajectory is a function of the partition alone, so a run
+ * that reaches a partition an earlier run visited ends where that run ended: `seen` maps
+ * visited partitions to results and cuts it short.
  */
 function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: number, tol: number, seen: Map<number, KmeansResult>): KmeansResult {
   const visited: number[] = [];
   const n = x.rows;
+  const d = x.cols;
   const k = centres.length;
-  const labels = new Int32Array(n).fill(-1);
-  let inertia = Infinity;
-  let it = 0;
-  for (; it < maxIter; it++) {
-    const dist = sqDistances(x, norms, centres);
-    let changed = 0;
-    inertia = 0;
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (dist[j][i] < dist[best][i]) best = j;
-      if (labels[i] !== best) changed++;
-      labels[i] = best;
-      inertia += dist[best][i];
-    }
+  const labels = new Int32Array(n);
+  const upper = new Float64Array(n);
+  const lower = new Float64Array(n);
+  const sums = centres.map(() => new Float64Array(d));
+  const counts = new Float64Array(k);
+  const cc = new Float64Array(k);
+  const distTo = (i: number, j: number) => {
+    let s = 0;
+    const c = centres[j];
+    for (let t = 0, o = i * d; t < d; t++) s += x.data[o + t] * c[t];
+    return Math.sqrt(Math.max(0, norms[i] - 2 * s + cc[j]));
+  };
+  const addRow = (i: number, j: number, sign: number) => {
+    const sum = sums[j];
+    for (let t = 0, o = i * d; t < d; t++) sum[t] += sign * x.data[o + t];
+    counts[j] += sign;
+  };
+  // First assignment: all distances (one pass for all centres).
+  const dist = sqDistances(x, norms, centres);
+  for (let i = 0; i < n; i++) {
+    let a = 0, b = -1;
+    for (let j = 1; j < k; j++) if (dist[j][i] < dist[a][i]) a = j;
+    for (let j = 0; j < k; j++) if (j !== a && (b < 0 || dist[j][i] < dist[b][i])) b = j;
+    labels[i] = a;
+    upper[i] = Math.sqrt(dist[a][i]);
+    lower[i] = b < 0 ? Infinity : Math.sqrt(dist[b][i]);
+    addRow(i, a, 1);
+  }
+  let it = 1;
+  for (; ; it++) {
     const h = labelHash(labels);
     const known = seen.get(h);
     if (known) {
@@ -117,36 +144,85 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
       return known;
     }
     visited.push(h);
-    if (changed === 0) break;
-    const weights = centres.map((_, j) => Float64Array.from(labels, (l) => (l === j ? 1 : 0)));
-    const sums = centres.map(() => new Float64Array(x.cols));
-    addRowsTMany(x, weights, sums);
+    // Move the centres to their means.
+    const move = new Float64Array(k);
     let shift = 0;
     for (let j = 0; j < k; j++) {
-      let count = 0;
-      for (let i = 0; i < n; i++) count += weights[j][i];
-      if (count === 0) continue; // an empty cluster keeps its centre
-      for (let c = 0; c < x.cols; c++) {
-        const v = sums[j][c] / count;
-        shift += (v - centres[j][c]) ** 2;
-        centres[j][c] = v;
+      if (counts[j] === 0) continue; // an empty cluster keeps its centre
+      let m = 0;
+      for (let t = 0; t < d; t++) {
+        const v = sums[j][t] / counts[j];
+        m += (v - centres[j][t]) ** 2;
+        centres[j][t] = v;
+      }
+      move[j] = Math.sqrt(m);
+      shift += m;
+    }
+    for (let j = 0; j < k; j++) cc[j] = dot(centres[j], centres[j]);
+    if (shift <= tol || it >= maxIter) break;
+    // Half the distance from each centre to its nearest other centre (Hamerly's s(j)).
+    const half = new Float64Array(k).fill(Infinity);
+    for (let j = 0; j < k; j++) {
+      for (let j2 = j + 1; j2 < k; j2++) {
+        let s2 = 0;
+        for (let t = 0; t < d; t++) s2 += (centres[j][t] - centres[j2][t]) ** 2;
+        const hd = 0.5 * Math.sqrt(s2);
+        half[j] = Math.min(half[j], hd);
+        half[j2] = Math.min(half[j2], hd);
       }
     }
-    if (shift <= tol) {
-      // Converged on centres: a last assignment so labels match the final centres.
-      const last = sqDistances(x, norms, centres);
-      inertia = 0;
+    let maxMove = 0;
+    for (let j = 0; j < k; j++) maxMove = Math.max(maxMove, move[j]);
+    let changed = 0;
+    if (k === 2) {
+      // Two centres: nearest ⇔ x·(c₁ − c₀) beyond (‖c₁‖² − ‖c₀‖²)/2, one dot per row instead
+      // of two distances (the bounds rarely prune in high dimension, where all distances are
+      // alike, so they are skipped here).
+      const w = centres[1].map((v, t) => v - centres[0][t]);
+      const thr = 0.5 * (cc[1] - cc[0]);
+      const proj = projectRows(x, w);
       for (let i = 0; i < n; i++) {
-        let best = 0;
-        for (let j = 1; j < k; j++) if (last[j][i] < last[best][i]) best = j;
-        labels[i] = best;
-        inertia += last[best][i];
+        const best = proj[i] > thr ? 1 : 0;
+        if (best !== labels[i]) {
+          addRow(i, labels[i], -1);
+          addRow(i, best, 1);
+          labels[i] = best;
+          changed++;
+        }
       }
-      it++;
-      break;
+      if (changed === 0) break;
+      continue;
     }
+    for (let i = 0; i < n; i++) {
+      const a = labels[i];
+      upper[i] += move[a];
+      lower[i] -= maxMove;
+      const bound = Math.max(half[a], lower[i]);
+      if (upper[i] <= bound) continue;
+      upper[i] = distTo(i, a);
+      if (upper[i] <= bound) continue;
+      let best = a, bestD = upper[i], second = Infinity;
+      for (let j = 0; j < k; j++) {
+        if (j === a) continue;
+        const dj = distTo(i, j);
+        if (dj < bestD) { second = bestD; bestD = dj; best = j; } else if (dj < second) second = dj;
+      }
+      lower[i] = second;
+      upper[i] = bestD;
+      if (best !== a) {
+        addRow(i, a, -1);
+        addRow(i, best, 1);
+        labels[i] = best;
+        changed++;
+      }
+    }
+    if (changed === 0) break;
   }
-  const result = { centroids: centres, labels, inertia, iterations: it };
+  // Inertia from the sums (centres are the cluster means): Σ‖x‖² − Σ_j ‖S_j‖² / n_j.
+  let inertia = 0;
+  for (let i = 0; i < n; i++) inertia += norms[i];
+  for (let j = 0; j < k; j++) if (counts[j] > 0) inertia -= dot(sums[j], sums[j]) / counts[j];
+  const result = { centroids: centres, labels, inertia: Math.max(0, inertia), iterations: it };
   for (const v of visited) seen.set(v, result);
   return result;
 }
