@@ -91,6 +91,22 @@ export function poolHidden(
   }
 }
 
+/**
+ * Per-token pooling weights [rows, seq] for the in-graph pooling of pooled-graph.ts:
+ * `mean` puts 1/n on each real token, `last`/`first` put 1 on that token, padding gets 0.
+ */
+export function poolWeights(batch: DenseBatch, pooling: Pooling): Float32Array {
+  const w = new Float32Array(batch.rows * batch.seq);
+  for (let r = 0; r < batch.rows; r++) {
+    const base = r * batch.seq;
+    if (pooling === 'mean') {
+      const inv = 1 / (batch.last[r] - batch.first[r] + 1);
+      for (let p = batch.first[r]; p <= batch.last[r]; p++) w[base + p] = inv;
+    } else w[base + (pooling === 'last' ? batch.last[r] : batch.first[r])] = 1;
+  }
+  return w;
+}
+
 let HALF_TABLE: Float32Array | null = null;
 
 /** float16 bit patterns → float32, by a 65,536-entry table (IEEE 754 binary16). */

@@ -3,7 +3,8 @@
  * warm ONNX Runtime sessions and answers one request at a time over IPC; session.run may
  * block this process's event loop without starving the parent's (BullMQ lock renewal).
  *
- * Options come from the environment: SONDE_EXTRACT_THREADS, SONDE_EXECUTION_PROVIDER.
+ * Options come from the environment: SONDE_EXTRACT_THREADS, SONDE_EXECUTION_PROVIDER,
+ * SONDE_GRAPH_POOLING (0 pools in JavaScript instead of inside the graph).
  */
 import { ExtractionEngine } from './engine.ts';
 import type { FromChild, Provider, ToChild } from './types.ts';
@@ -11,6 +12,7 @@ import type { FromChild, Provider, ToChild } from './types.ts';
 const engine = new ExtractionEngine({
   threads: Number(process.env.SONDE_EXTRACT_THREADS ?? 0) || undefined,
   provider: (process.env.SONDE_EXECUTION_PROVIDER ?? 'auto') as Provider,
+  graphPooling: process.env.SONDE_GRAPH_POOLING !== '0',
 });
 
 function send(msg: FromChild): Promise<void> {

@@ -57,7 +57,11 @@ export class ExtractionClient {
   /** Statistics of the last finished request (provider, tokens, time in session.run). */
   lastStats: ExtractStats | null = null;
 
-  constructor(private readonly opts: { threads?: number; provider?: Provider } = {}) {}
+  /**
+   * threads: ONNX Runtime intra-op threads (0: one per core); provider: 'auto' tries CUDA;
+   * graphPooling: pool inside the ONNX graph when possible (default true, see pooled-graph.ts).
+   */
+  constructor(private readonly opts: { threads?: number; provider?: Provider; graphPooling?: boolean } = {}) {}
 
   private spawn(): ChildProcess {
     const child = fork(CHILD, [], {
@@ -68,6 +72,7 @@ export class ExtractionClient {
         ...process.env,
         SONDE_EXTRACT_THREADS: String(this.opts.threads ?? process.env.SONDE_EXTRACT_THREADS ?? 0),
         SONDE_EXECUTION_PROVIDER: this.opts.provider ?? process.env.SONDE_EXECUTION_PROVIDER ?? 'auto',
+        ...(this.opts.graphPooling === false ? { SONDE_GRAPH_POOLING: '0' } : {}),
       },
     });
     child.on('message', (msg: FromChild) => this.onMessage(msg));

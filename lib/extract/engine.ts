@@ -13,7 +13,8 @@ import { loadModelDir, modelFile } from '../models/model-dir.ts';
 import { loadHfTokenizer } from '../models/hf-tokenizer.ts';
 import { UseTokenizer } from '../models/use-lite/tokenizer.ts';
 import type { ModelManifest, Tokenizer } from '../models/types.ts';
-import { halfToFloat32, padBatch, planBatches, poolHidden, type DenseBatch } from './batching.ts';
+import { halfToFloat32, padBatch, planBatches, poolHidden, poolWeights, type DenseBatch } from './batching.ts';
+import { addPooledOutputs, POOL_WEIGHTS } from './pooled-graph.ts';
 import { ExtractInputError, type ExtractRequest, type ExtractStats, type Provider } from './types.ts';
 
 interface Runtime {
@@ -23,6 +24,8 @@ interface Runtime {
   session: ort.InferenceSession;
   inputTypes: Map<string, string>;
   provider: string;
+  /** Layer output → its in-graph pooled output (pooled-graph.ts); empty when pooling runs in JavaScript. */
+  pooled: Map<string, string>;
 }
 
 export interface EngineOptions {
@@ -31,6 +34,8 @@ export interface EngineOptions {
   provider?: Provider;
   /** Where to say which execution provider was chosen (default stderr). */
   log?: (line: string) => void;
+  /** Pool inside the ONNX graph when the model allows it (default true); false pools in JavaScript. */
+  graphPooling?: boolean;
 }
 
 export interface LayerResult {
@@ -64,6 +69,11 @@ function cudaProviderInstalled(): boolean {
   }
 }
 
+/** InferenceSession.create has separate overloads for a path and for bytes. */
+function createOrtSession(source: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  return typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source, options);
+}
+
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 /**
@@ -81,11 +91,22 @@ function toInt64(values: Int32Array): BigInt64Array {
   return out;
 }
 
+/** A float output as float32 (float16 widened). */
+function floatData(t: ort.Tensor, name: string): Float32Array {
+  if (t.data instanceof Float32Array) return t.data;
+  if (t.data instanceof Uint16Array) return halfToFloat32(t.data);
+  throw new ExtractInputError(`output ${name} has type ${t.type}; expected float32 or float16`);
+}
+
 export class ExtractionEngine {
   private readonly runtimes = new Map<string, Promise<Runtime>>();
   private chosenProvider: string | null = null;
 
   constructor(private readonly opts: EngineOptions = {}) {}
+
+  private log(line: string): void {
+    (this.opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+  }
 
   get provider(): string | null {
     return this.chosenProvider;
@@ -96,14 +117,14 @@ export class ExtractionEngine {
    * ['cuda', 'cpu'] without the CUDA libraries throws rather than falling back, so the
    * fallback is ours; 'auto' remembers the answer so later models skip the failed try.
    */
-  private async createSession(file: string): Promise<{ session: ort.InferenceSession; provider: string }> {
+  private async createSession(file: string | Uint8Array): Promise<{ session: ort.InferenceSession; provider: string }> {
     const base: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
       interOpNumThreads: 1,
       ...(this.opts.threads ? { intraOpNumThreads: this.opts.threads } : {}),
     };
     const want = this.opts.provider ?? 'auto';
-    const log = this.opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+    const log = (l: string) => this.log(l);
     if (want !== 'cpu' && this.chosenProvider !== 'cpu' && !cudaProviderInstalled()) {
       if (want === 'cuda') throw new Error('CUDA execution provider requested but onnxruntime-node was installed without it (npm install --onnxruntime-node-install=cuda12)');
       log('sonde extract: execution provider cpu (onnxruntime-node has no CUDA provider library here)');
@@ -111,7 +132,7 @@ export class ExtractionEngine {
     } else if (want !== 'cpu' && this.chosenProvider !== 'cpu') {
       try {
         // Severity 4 (fatal only): a missing CUDA library is expected on CPU machines.
-        const session = await ort.InferenceSession.create(file, { ...base, executionProviders: ['cuda', 'cpu'], logSeverityLevel: 4 });
+        const session = await createOrtSession(file, { ...base, executionProviders: ['cuda', 'cpu'], logSeverityLevel: 4 });
         if (this.chosenProvider !== 'cuda') log('sonde extract: execution provider cuda');
         return { session, provider: (this.chosenProvider = 'cuda') };
       } catch (e) {
@@ -119,7 +140,7 @@ export class ExtractionEngine {
         log(`sonde extract: execution provider cpu (CUDA unavailable: ${(e as Error).message.split('\n')[0]})`);
       }
     } else if (this.chosenProvider === null) log('sonde extract: execution provider cpu');
-    const session = await ort.InferenceSession.create(file, { ...base, executionProviders: ['cpu'] });
+    const session = await createOrtSession(file, { ...base, executionProviders: ['cpu'] });
     return { session, provider: (this.chosenProvider = 'cpu') };
   }
 
@@ -131,11 +152,24 @@ export class ExtractionEngine {
       rt = (async () => {
         const { dir, manifest } = await loadModelDir(key);
         const tokenizer = await loadModelTokenizer(dir, manifest);
-        const { session, provider } = await this.createSession(path.join(dir, modelFile(manifest)));
+        const file = path.join(dir, modelFile(manifest));
+        let pooled = new Map<string, string>();
+        let source: string | Uint8Array = file;
+        if (this.opts.graphPooling !== false) {
+          let graph: ReturnType<typeof addPooledOutputs>;
+          try {
+            graph = addPooledOutputs(fs.readFileSync(file), manifest.layers.map((l) => l.output));
+          } catch (e) {
+            graph = `cannot rewrite the graph (${(e as Error).message})`;
+          }
+          if (typeof graph === 'string') this.log(`sonde extract: ${manifest.name}: pooling in JavaScript: ${graph}`);
+          else ({ bytes: source, pooled } = graph);
+        }
+        const { session, provider } = await this.createSession(source);
         const inputTypes = new Map(session.inputMetadata.map((m) => [m.name, m.isTensor ? m.type : 'unknown']));
         const missing = manifest.layers.map((l) => l.output).filter((o) => !session.outputNames.includes(o));
         if (missing.length) throw new ExtractInputError(`${dir}: sonde.json names output(s) ${missing.join(', ')} that model.onnx does not have`);
-        return { dir, manifest, tokenizer, session, inputTypes, provider };
+        return { dir, manifest, tokenizer, session, inputTypes, provider, pooled };
       })();
       rt.catch(() => this.runtimes.delete(key));
       this.runtimes.set(key, rt);
@@ -203,7 +237,9 @@ export class ExtractionEngine {
     const n = req.texts.length;
     const outs = layers.map((l) => new Float32Array(n * l.dim));
     const side = manifest.inputs.style === 'ragged' ? 'right' : (manifest.tokenizer.padding_side ?? (manifest.kind === 'decoder' ? 'left' : 'right'));
-    const fetches = layers.map((l) => l.output);
+    // In-graph pooling when every requested layer has a pooled output (pooled-graph.ts).
+    const inGraph = layers.every((l) => rt.pooled.has(l.output));
+    const rawFetches = layers.map((l) => l.output);
     let done = 0;
     let runMs = 0;
     let realTokens = 0;
@@ -213,23 +249,44 @@ export class ExtractionEngine {
       const bt = idx.map((i) => tokens[i]);
       const batch = padBatch(bt, manifest.tokenizer.pad_id, side);
       const r0 = performance.now();
-      const result = await rt.session.run(this.feeds(rt, batch, bt), fetches);
-      runMs += performance.now() - r0;
-      layers.forEach((l, k) => {
-        const t = result[l.output];
-        const data = t.data instanceof Float32Array ? t.data : t.data instanceof Uint16Array ? halfToFloat32(t.data) : null;
-        if (!data) throw new ExtractInputError(`output ${l.output} has type ${t.type}; expected float32 or float16`);
-        if (t.dims.length === 2 && t.dims[0] === batch.rows && t.dims[1] === l.dim) {
-          // Already one vector per text (e.g. a sentence embedding): pooling does not apply.
-          idx.forEach((target, r) => outs[k].set(data.subarray(r * l.dim, (r + 1) * l.dim), target * l.dim));
-        } else if (t.dims.length === 3 && t.dims[0] === batch.rows && t.dims[1] === batch.seq && t.dims[2] === l.dim) {
-          poolHidden(data, batch, l.dim, req.pooling, outs[k], idx);
-        } else {
-          throw new ExtractInputError(`output ${l.output} has shape [${t.dims.join(', ')}]; expected [${batch.rows}, ${batch.seq}, ${l.dim}]`);
+      const feeds = this.feeds(rt, batch, bt);
+      let pooledOk = false;
+      if (inGraph) {
+        feeds[POOL_WEIGHTS] = new ort.Tensor('float32', poolWeights(batch, req.pooling), [batch.rows, batch.seq]);
+        const result = await rt.session.run(feeds, layers.map((l) => rt.pooled.get(l.output)!));
+        const rows = layers.map((l) => {
+          const t = result[rt.pooled.get(l.output)!];
+          if (t.dims.length !== 2 || t.dims[0] !== batch.rows || t.dims[1] !== l.dim) {
+            throw new ExtractInputError(`pooled output of ${l.output} has shape [${t.dims.join(', ')}]; expected [${batch.rows}, ${l.dim}]`);
+          }
+          return floatData(t, l.output);
+        });
+        // NaN in a padded position (some exports leave fully masked rows undefined) would
+        // leak through 0 × NaN; pooling in JavaScript skips padding, so redo such a batch there.
+        pooledOk = rows.every((d) => !d.some(Number.isNaN));
+        if (pooledOk) {
+          layers.forEach((l, k) => idx.forEach((target, r) => outs[k].set(rows[k].subarray(r * l.dim, (r + 1) * l.dim), target * l.dim)));
         }
-        t.dispose();
-      });
-      for (const name of Object.keys(result)) if (!fetches.includes(name)) result[name].dispose();
+        Object.values(result).forEach((t) => t.dispose());
+        delete feeds[POOL_WEIGHTS];
+      }
+      if (!pooledOk) {
+        const result = await rt.session.run(feeds, rawFetches);
+        layers.forEach((l, k) => {
+          const t = result[l.output];
+          const data = floatData(t, l.output);
+          if (t.dims.length === 2 && t.dims[0] === batch.rows && t.dims[1] === l.dim) {
+            // Already one vector per text (e.g. a sentence embedding): pooling does not apply.
+            idx.forEach((target, r) => outs[k].set(data.subarray(r * l.dim, (r + 1) * l.dim), target * l.dim));
+          } else if (t.dims.length === 3 && t.dims[0] === batch.rows && t.dims[1] === batch.seq && t.dims[2] === l.dim) {
+            poolHidden(data, batch, l.dim, req.pooling, outs[k], idx);
+          } else {
+            throw new ExtractInputError(`output ${l.output} has shape [${t.dims.join(', ')}]; expected [${batch.rows}, ${batch.seq}, ${l.dim}]`);
+          }
+        });
+        Object.values(result).forEach((t) => t.dispose());
+      }
+      runMs += performance.now() - r0;
       for (const t of bt) realTokens += t.length;
       paddedTokens += batch.rows * batch.seq;
       done += idx.length;
@@ -241,7 +298,7 @@ export class ExtractionEngine {
     });
     return {
       provider: rt.provider, texts: n, tokens: realTokens, paddedTokens, batches: batches.length,
-      tokenizeMs, runMs, totalMs: performance.now() - t0, peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      graphPooling: inGraph, tokenizeMs, runMs, totalMs: performance.now() - t0, peakRssMiB: process.resourceUsage().maxRSS / 1024,
     };
   }
 

@@ -27,6 +27,8 @@ export interface ExtractStats {
   /** Tokens including padding. */
   paddedTokens: number;
   batches: number;
+  /** Whether pooling ran inside the ONNX graph (pooled-graph.ts) rather than in JavaScript. */
+  graphPooling: boolean;
   /** Milliseconds spent tokenising, inside session.run, and in total. */
   tokenizeMs: number;
   runMs: number;

@@ -80,6 +80,23 @@ describe('ExtractionClient on the tiny decoder', () => {
     ) > 1e-3);
   });
 
+  it('pools inside the graph, and the JavaScript pooling path gives the same numbers', async () => {
+    const js = new ExtractionClient({ threads: 1, provider: 'cpu', graphPooling: false });
+    try {
+      const texts = [...ref.texts, 'a much longer sentence about the movie, which was, on the whole, rather good'];
+      for (const pooling of ['last', 'first', 'mean'] as const) {
+        const req = { modelDir: FIXTURE, texts, layers: 'all' as const, pooling, batchSize: 4 };
+        const inGraph = await client.extract(req);
+        assert.equal(client.lastStats!.graphPooling, true);
+        const inJs = await js.extract(req);
+        assert.equal(js.lastStats!.graphPooling, false);
+        for (const l of [0, 1, 2]) assert.ok(maxAbsDiff(inGraph.get(l)!, inJs.get(l)!) < 1e-5, `${pooling} layer ${l}`);
+      }
+    } finally {
+      await js.close();
+    }
+  });
+
   it('reports progress after each batch, ending at the total', async () => {
     const seen: [number, number][] = [];
     await client.extract({ modelDir: FIXTURE, texts: ref.texts, layers: [0], pooling: 'mean', batchSize: 3 }, (d, t) => seen.push([d, t]));
