@@ -9,6 +9,7 @@ import type { Mat } from '../tensor.ts';
 import type { Rng } from './random.ts';
 import { sigmoid } from './kernels.ts';
 import { adamwBatch, lbfgsBatch } from './optimize.ts';
+import { SimdPairs } from './simd.ts';
 
 export type CcsLoss = 'burns' | 'symmetric';
 
@@ -68,7 +69,9 @@ function pairGrad(a: number, b: number, loss: CcsLoss, out: Float64Array): numbe
  * The batched CCS objective over params [θ (d), b]; `l2` adds l2·‖θ‖² (elk's penalty for
  * L-BFGS; AdamW's decay is decoupled and lives in the optimiser instead).
  */
-export function ccsObjective(pos: Mat, neg: Mat, loss: CcsLoss, l2: number) {
+export function ccsObjective(pos: Mat, neg: Mat, loss: CcsLoss, l2: number, useSimd = true) {
+  const simd = useSimd ? SimdPairs.create(pos, neg) : null;
+  if (simd) return ccsObjectiveSimd(simd, pos.cols, loss, l2);
   const n = pos.rows;
   const d = pos.cols;
   const P = pos.data;
@@ -136,6 +139,61 @@ export function ccsObjective(pos: Mat, neg: Mat, loss: CcsLoss, l2: number) {
         for (let k = 0; k < d; k++) {
           reg += th[k] * th[k];
           out[k] = G[4 * k + t] + 2 * l2 * th[k];
+        }
+        out[d] = gb[t];
+        f[j] = fl[t] / n + l2 * reg;
+      }
+    }
+    return f;
+  };
+}
+
+/** The same objective with the two data passes in WebAssembly SIMD (see simd.ts). */
+function ccsObjectiveSimd(simd: SimdPairs, d: number, loss: CcsLoss, l2: number) {
+  const { n, dp } = simd;
+  const pg = new Float64Array(2);
+  const fl = new Float64Array(4);
+  const gb = new Float64Array(4);
+  const bias = new Float64Array(4);
+  return (xs: Float64Array[], which: number[], grads: Float64Array[]): Float64Array => {
+    const k = simd.bind();
+    const f32 = simd.f32;
+    const T = simd.T / 4, G = simd.G / 4, OP = simd.OP / 4, ON = simd.ON / 4, CP = simd.CP / 4, CN = simd.CN / 4;
+    const f = new Float64Array(xs.length);
+    for (let g0 = 0; g0 < which.length; g0 += 4) {
+      const m = Math.min(4, which.length - g0);
+      f32.fill(0, T, T + 4 * dp);
+      for (let t = 0; t < m; t++) {
+        const th = xs[which[g0 + t]];
+        for (let j = 0; j < d; j++) f32[T + t * dp + j] = th[j];
+        bias[t] = th[d];
+      }
+      k.forward4(simd.P, simd.N, simd.T, n, dp, simd.OP, simd.ON);
+      fl.fill(0);
+      gb.fill(0);
+      for (let i = 0; i < n; i++) {
+        for (let t = 0; t < 4; t++) {
+          if (t >= m) {
+            f32[CP + 4 * i + t] = 0;
+            f32[CN + 4 * i + t] = 0;
+            continue;
+          }
+          fl[t] += pairGrad(sigmoid(f32[OP + 4 * i + t] + bias[t]), sigmoid(f32[ON + 4 * i + t] + bias[t]), loss, pg);
+          f32[CP + 4 * i + t] = pg[0] / n;
+          f32[CN + 4 * i + t] = pg[1] / n;
+          gb[t] += (pg[0] + pg[1]) / n;
+        }
+      }
+      f32.fill(0, G, G + 4 * dp);
+      k.backward4(simd.P, simd.N, simd.G, n, dp, simd.CP, simd.CN);
+      for (let t = 0; t < m; t++) {
+        const j = which[g0 + t];
+        const th = xs[j];
+        const out = grads[j];
+        let reg = 0;
+        for (let q = 0; q < d; q++) {
+          reg += th[q] * th[q];
+          out[q] = f32[G + t * dp + q] + 2 * l2 * th[q];
         }
         out[d] = gb[t];
         f[j] = fl[t] / n + l2 * reg;
