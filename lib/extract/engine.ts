@@ -36,6 +36,8 @@ export interface EngineOptions {
   log?: (line: string) => void;
   /** Pool inside the ONNX graph when the model allows it (default true); false pools in JavaScript. */
   graphPooling?: boolean;
+  /** Warm sessions kept at once (default 2); the least recently used is released beyond that. */
+  maxModels?: number;
 }
 
 export interface LayerResult {
@@ -148,7 +150,17 @@ export class ExtractionEngine {
   runtime(modelDir: string): Promise<Runtime> {
     const key = path.resolve(modelDir);
     let rt = this.runtimes.get(key);
-    if (!rt) {
+    if (rt) {
+      // Map order is insertion order: re-inserting marks this model most recently used.
+      this.runtimes.delete(key);
+      this.runtimes.set(key, rt);
+    } else {
+      const max = this.opts.maxModels ?? 2;
+      for (const [old, oldRt] of this.runtimes) {
+        if (this.runtimes.size < max) break;
+        this.runtimes.delete(old);
+        void oldRt.then((r) => r.session.release(), () => {});
+      }
       rt = (async () => {
         const { dir, manifest } = await loadModelDir(key);
         const tokenizer = await loadModelTokenizer(dir, manifest);
