@@ -97,6 +97,17 @@ describe('ExtractionClient on the tiny decoder', () => {
     }
   });
 
+  it("provider 'auto' falls back to CPU where CUDA is absent, without failing", async () => {
+    const auto = new ExtractionClient({ threads: 1 });
+    try {
+      const out = await auto.extract({ modelDir: FIXTURE, texts: ref.texts.slice(0, 2), layers: [2], pooling: 'last' });
+      assert.ok(['cpu', 'cuda'].includes(auto.lastStats!.provider));
+      assert.equal(out.get(2)!.rows, 2);
+    } finally {
+      await auto.close();
+    }
+  });
+
   it('reports progress after each batch, ending at the total', async () => {
     const seen: [number, number][] = [];
     await client.extract({ modelDir: FIXTURE, texts: ref.texts, layers: [0], pooling: 'mean', batchSize: 3 }, (d, t) => seen.push([d, t]));
