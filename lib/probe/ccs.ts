@@ -9,7 +9,7 @@ import type { Mat } from '../tensor.ts';
 import type { Rng } from './random.ts';
 import { sigmoid } from './kernels.ts';
 import { adamwBatch, lbfgsBatch } from './optimize.ts';
-import { SimdPairs } from './simd.ts';
+import { SimdArena } from './simd.ts';
 
 export type CcsLoss = 'burns' | 'symmetric';
 
@@ -70,8 +70,9 @@ function pairGrad(a: number, b: number, loss: CcsLoss, out: Float64Array): numbe
  * L-BFGS; AdamW's decay is decoupled and lives in the optimiser instead).
  */
 export function ccsObjective(pos: Mat, neg: Mat, loss: CcsLoss, l2: number, useSimd = true) {
-  const simd = useSimd ? SimdPairs.create(pos, neg) : null;
-  if (simd) return ccsObjectiveSimd(simd, pos.cols, loss, l2);
+  const dp = Math.ceil(pos.cols / 4) * 4;
+  const simd = useSimd ? SimdArena.create([pos, neg], 8 * dp + 16 * pos.rows) : null;
+  if (simd) return ccsObjectiveSimd(simd, pos.rows, pos.cols, loss, l2);
   const n = pos.rows;
   const d = pos.cols;
   const P = pos.data;
@@ -149,8 +150,11 @@ export function ccsObjective(pos: Mat, neg: Mat, loss: CcsLoss, l2: number, useS
 }
 
 /** The same objective with the two data passes in WebAssembly SIMD (see simd.ts). */
-function ccsObjectiveSimd(simd: SimdPairs, d: number, loss: CcsLoss, l2: number) {
-  const { n, dp } = simd;
+function ccsObjectiveSimd(simd: SimdArena, n: number, d: number, loss: CcsLoss, l2: number) {
+  const { dp } = simd;
+  const [offP, offN] = simd.offsets;
+  // Scratch layout (bytes): T and G (4·dp floats each), then n×4 outputs and coefficients.
+  const bT = simd.scratch, bG = bT + 16 * dp, bOP = bG + 16 * dp, bON = bOP + 16 * n, bCP = bON + 16 * n, bCN = bCP + 16 * n;
   const pg = new Float64Array(2);
   const fl = new Float64Array(4);
   const gb = new Float64Array(4);
@@ -158,7 +162,7 @@ function ccsObjectiveSimd(simd: SimdPairs, d: number, loss: CcsLoss, l2: number)
   return (xs: Float64Array[], which: number[], grads: Float64Array[]): Float64Array => {
     const k = simd.bind();
     const f32 = simd.f32;
-    const T = simd.T / 4, G = simd.G / 4, OP = simd.OP / 4, ON = simd.ON / 4, CP = simd.CP / 4, CN = simd.CN / 4;
+    const T = bT / 4, G = bG / 4, OP = bOP / 4, ON = bON / 4, CP = bCP / 4, CN = bCN / 4;
     const f = new Float64Array(xs.length);
     for (let g0 = 0; g0 < which.length; g0 += 4) {
       const m = Math.min(4, which.length - g0);
@@ -168,7 +172,7 @@ function ccsObjectiveSimd(simd: SimdPairs, d: number, loss: CcsLoss, l2: number)
         for (let j = 0; j < d; j++) f32[T + t * dp + j] = th[j];
         bias[t] = th[d];
       }
-      k.forward4(simd.P, simd.N, simd.T, n, dp, simd.OP, simd.ON);
+      k.forward4(offP, offN, bT, n, dp, bOP, bON);
       fl.fill(0);
       gb.fill(0);
       for (let i = 0; i < n; i++) {
@@ -185,7 +189,7 @@ function ccsObjectiveSimd(simd: SimdPairs, d: number, loss: CcsLoss, l2: number)
         }
       }
       f32.fill(0, G, G + 4 * dp);
-      k.backward4(simd.P, simd.N, simd.G, n, dp, simd.CP, simd.CN);
+      k.backward4(offP, offN, bG, n, dp, bCP, bCN);
       for (let t = 0; t < m; t++) {
         const j = which[g0 + t];
         const th = xs[j];

@@ -8,6 +8,9 @@
 import type { Mat } from '../tensor.ts';
 import type { Rng } from './random.ts';
 import { projectRows, projectRowsMany, dot } from './kernels.ts';
+import { SimdRows } from './simd.ts';
+
+let simdRows: SimdRows | null = null;
 
 export interface KmeansResult {
   centroids: Float64Array[];
@@ -32,10 +35,14 @@ function rowOf(x: Mat, i: number): Float64Array {
   return Float64Array.from(x.data.subarray(i * x.cols, (i + 1) * x.cols));
 }
 
+/** Row dots x·v: WebAssembly SIMD when available (set per fit), else JS. */
+let rowDots: (x: Mat, v: Float64Array, out: Float64Array) => Float64Array = (x, v, out) => projectRows(x, v, out);
+
 /** Squared distances of every row to each centre (clamped at 0 against round-off). */
 function sqDistances(x: Mat, norms: Float64Array, centres: Float64Array[]): Float64Array[] {
   const outs = centres.map(() => new Float64Array(x.rows));
-  projectRowsMany(x, centres, outs);
+  if (simdRows) centres.forEach((c, j) => rowDots(x, c, outs[j]));
+  else projectRowsMany(x, centres, outs);
   centres.forEach((c, j) => {
     const cc = dot(c, c);
     const o = outs[j];
@@ -180,7 +187,7 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
       // alike, so they are skipped here).
       const w = centres[1].map((v, t) => v - centres[0][t]);
       const thr = 0.5 * (cc[1] - cc[0]);
-      const proj = projectRows(x, w);
+      const proj = rowDots(x, w, new Float64Array(n));
       for (let i = 0; i < n; i++) {
         const best = proj[i] > thr ? 1 : 0;
         if (best !== labels[i]) {
@@ -238,6 +245,8 @@ export function kmeansFit(x: Mat, k: number, rng: Rng, opts: KmeansOptions = {})
   const tol = (opts.tol ?? 1e-4) * meanVar;
   let best: KmeansResult | null = null;
   const seen = new Map<number, KmeansResult>();
+  simdRows = SimdRows.create([x]);
+  rowDots = simdRows ? (_x, v, out) => simdRows!.dots(0, v, out) : (xx, v, out) => projectRows(xx, v, out);
   for (let run = 0; run < (opts.nInit ?? 10); run++) {
     const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng), opts.maxIter ?? 300, tol, seen);
     if (!best || r.inertia < best.inertia) best = r;

@@ -15,6 +15,7 @@ import { kmeansFit } from './kmeans.ts';
 import { nmfFit } from './nmf.ts';
 import { ccsFit, type CcsOptions } from './ccs.ts';
 import { lrFit } from './lr.ts';
+import { SimdRows } from './simd.ts';
 
 export type Fitted = Omit<SerializedProbe, 'method' | 'options' | 'normalizer'> & {
   restarts?: { loss: number; theta: Float64Array; bias: number; iterations: number }[];
@@ -86,16 +87,26 @@ function centredOperator(delta: Mat) {
   const mu = columnMeans(delta);
   const n = delta.rows;
   const proj = new Float64Array(n);
-  // Covariance of the differences as an operator: v ↦ (1/n) Δcᵀ Δc v, never formed; one pass.
+  const simd = SimdRows.create([delta]);
+  // Covariance of the differences as an operator: v ↦ (1/n) Δcᵀ Δc v, never formed.
   return (v: Float64Array, out: Float64Array) => {
     let mv = 0;
     for (let k = 0; k < v.length; k++) mv += mu[k] * v[k];
-    gramApply(delta, v, mv, 1 / n, out, proj);
     let s = 0;
-    for (let i = 0; i < n; i++) s += proj[i];
+    if (simd) {
+      simd.dots(0, v, proj);
+      for (let i = 0; i < n; i++) { proj[i] = (proj[i] - mv) / n; s += proj[i]; }
+      simd.addRowsT(0, proj, out);
+    } else {
+      gramApply(delta, v, mv, 1 / n, out, proj);
+      for (let i = 0; i < n; i++) s += proj[i];
+    }
     for (let k = 0; k < out.length; k++) out[k] -= s * mu[k];
   };
 }
+
+/** Lanczos settings: the SIMD passes accumulate in float32, so ask for a float32-sized residual. */
+const EIGEN = { tol: 1e-5, restarts: 10 };
 
 export function fitMethod(method: MethodName, opts: Opts, pos: Mat, neg: Mat, labels: Int8Array | undefined, rng: Rng): Fitted {
   const d = pos.cols;
@@ -112,7 +123,7 @@ export function fitMethod(method: MethodName, opts: Opts, pos: Mat, neg: Mat, la
     case 'pca': {
       // CRC-TPC (Burns et al. 2022, §3.3): top principal component of the differences.
       const delta = differences(pos, neg);
-      const eig = topEigenvector(centredOperator(delta), d, rng, { tol: 1e-6 });
+      const eig = topEigenvector(centredOperator(delta), d, rng, EIGEN);
       return { ...directionProbe(pos, neg, eig.vector), extra: { eigenvalue: eig.value, matvecs: eig.matvecs } };
     }
     case 'random': {
@@ -150,13 +161,32 @@ export function fitMethod(method: MethodName, opts: Opts, pos: Mat, neg: Mat, la
       const n = pos.rows;
       const mp = columnMeans(pos);
       const mn = columnMeans(neg);
+      const simd = SimdRows.create([pos, neg]);
+      const u = new Float64Array(n);
+      const w = new Float64Array(n);
       const op = (v: Float64Array, out: Float64Array) => {
         let a = 0, b = 0;
         for (let k = 0; k < d; k++) { a += mp[k] * v[k]; b += mn[k] * v[k]; }
-        const [sp, sn] = pairGramApply(pos, neg, v, a, b, wVar / (2 * n), -wNeg / (2 * n), out);
+        const alpha = wVar / (2 * n), beta = -wNeg / (2 * n);
+        let sp: number, sn: number;
+        if (simd) {
+          simd.dots(0, v, u);
+          simd.dots(1, v, w);
+          sp = 0; sn = 0;
+          for (let i = 0; i < n; i++) {
+            const x = u[i] - a, y = w[i] - b;
+            u[i] = alpha * x + beta * y;
+            w[i] = alpha * y + beta * x;
+            sp += u[i]; sn += w[i];
+          }
+          simd.addRowsT(0, u, out);
+          simd.addRowsT(1, w, out);
+        } else {
+          [sp, sn] = pairGramApply(pos, neg, v, a, b, alpha, beta, out);
+        }
         for (let k = 0; k < out.length; k++) out[k] -= sp * mp[k] + sn * mn[k];
       };
-      const eig = topEigenvector(op, d, rng, { tol: 1e-6 });
+      const eig = topEigenvector(op, d, rng, EIGEN);
       return { ...directionProbe(pos, neg, eig.vector), extra: { eigenvalue: eig.value } };
     }
     case 'lr': {

@@ -112,4 +112,65 @@
         (local.set $cn (i32.add (local.get $cn) (i32.const 16)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
+
+  ;; out[i] = X_i · V for every row (four f32x4 accumulators for instruction-level parallelism).
+  (func (export "dot1") (param $X i32) (param $n i32) (param $dp i32) (param $V i32) (param $out i32)
+    (local $i i32) (local $kb i32) (local $stride i32) (local $row i32) (local $o i32) (local $end16 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $s v128)
+    (local.set $stride (i32.shl (local.get $dp) (i32.const 2)))
+    (local.set $end16 (i32.and (local.get $stride) (i32.const -64)))
+    (local.set $row (local.get $X))
+    (local.set $o (local.get $out))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $kb (i32.const 0))
+        (block $kd
+          (loop $ks
+            (br_if $kd (i32.ge_u (local.get $kb) (local.get $end16)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $kb))) (v128.load (i32.add (local.get $V) (local.get $kb))))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (i32.add (local.get $row) (local.get $kb))) (v128.load offset=16 (i32.add (local.get $V) (local.get $kb))))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load offset=32 (i32.add (local.get $row) (local.get $kb))) (v128.load offset=32 (i32.add (local.get $V) (local.get $kb))))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=48 (i32.add (local.get $row) (local.get $kb))) (v128.load offset=48 (i32.add (local.get $V) (local.get $kb))))))
+            (local.set $kb (i32.add (local.get $kb) (i32.const 64)))
+            (br $ks)))
+        (block $td
+          (loop $ts
+            (br_if $td (i32.ge_u (local.get $kb) (local.get $stride)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $kb))) (v128.load (i32.add (local.get $V) (local.get $kb))))))
+            (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+            (br $ts)))
+        (local.set $s (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3))))
+        (f32.store (local.get $o) (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s)) (f32x4.extract_lane 1 (local.get $s)))
+                                          (f32.add (f32x4.extract_lane 2 (local.get $s)) (f32x4.extract_lane 3 (local.get $s)))))
+        (local.set $row (i32.add (local.get $row) (local.get $stride)))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+
+  ;; G += Σ_i C[i] · X_i (G zeroed by the caller); rows with C[i] = 0 are skipped.
+  (func (export "axpy1") (param $X i32) (param $n i32) (param $dp i32) (param $C i32) (param $G i32)
+    (local $i i32) (local $kb i32) (local $stride i32) (local $row i32) (local $a i32) (local $c f32) (local $cv v128)
+    (local.set $stride (i32.shl (local.get $dp) (i32.const 2)))
+    (local.set $row (local.get $X))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $c (f32.load (i32.add (local.get $C) (i32.shl (local.get $i) (i32.const 2)))))
+        (if (f32.ne (local.get $c) (f32.const 0))
+          (then
+            (local.set $cv (f32x4.splat (local.get $c)))
+            (local.set $kb (i32.const 0))
+            (block $kd
+              (loop $ks
+                (br_if $kd (i32.ge_u (local.get $kb) (local.get $stride)))
+                (local.set $a (i32.add (local.get $G) (local.get $kb)))
+                (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a)) (f32x4.mul (local.get $cv) (v128.load (i32.add (local.get $row) (local.get $kb))))))
+                (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+                (br $ks)))))
+        (local.set $row (i32.add (local.get $row) (local.get $stride)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
 )
