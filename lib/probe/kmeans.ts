@@ -10,8 +10,6 @@ import type { Rng } from './random.ts';
 import { projectRows, projectRowsMany, dot } from './kernels.ts';
 import { SimdRows } from './simd.ts';
 
-let simdRows: SimdRows | null = null;
-
 export interface KmeansResult {
   centroids: Float64Array[];
   labels: Int32Array;
@@ -35,13 +33,13 @@ function rowOf(x: Mat, i: number): Float64Array {
   return Float64Array.from(x.data.subarray(i * x.cols, (i + 1) * x.cols));
 }
 
-/** Row dots x·v: WebAssembly SIMD when available (set per fit), else JS. */
-let rowDots: (x: Mat, v: Float64Array, out: Float64Array) => Float64Array = (x, v, out) => projectRows(x, v, out);
+/** Row dots x·v over one fit's data: WebAssembly SIMD when available, else null (JS loops). */
+type RowDots = ((v: Float64Array, out: Float64Array) => Float64Array) | null;
 
 /** Squared distances of every row to each centre (clamped at 0 against round-off). */
-function sqDistances(x: Mat, norms: Float64Array, centres: Float64Array[]): Float64Array[] {
+function sqDistances(x: Mat, norms: Float64Array, centres: Float64Array[], dots: RowDots): Float64Array[] {
   const outs = centres.map(() => new Float64Array(x.rows));
-  if (simdRows) centres.forEach((c, j) => rowDots(x, c, outs[j]));
+  if (dots) centres.forEach((c, j) => dots(c, outs[j]));
   else projectRowsMany(x, centres, outs);
   centres.forEach((c, j) => {
     const cc = dot(c, c);
@@ -52,11 +50,11 @@ function sqDistances(x: Mat, norms: Float64Array, centres: Float64Array[]): Floa
 }
 
 /** Greedy k-means++: each new centre is the best of several D²-sampled candidates. */
-function kmeansPlusPlus(x: Mat, k: number, norms: Float64Array, rng: Rng): Float64Array[] {
+function kmeansPlusPlus(x: Mat, k: number, norms: Float64Array, rng: Rng, dots: RowDots): Float64Array[] {
   const n = x.rows;
   const trials = 2 + Math.floor(Math.log(k));
   const centres = [rowOf(x, rng.int(n))];
-  let closest = sqDistances(x, norms, centres)[0];
+  let closest = sqDistances(x, norms, centres, dots)[0];
   while (centres.length < k) {
     let total = 0;
     for (let i = 0; i < n; i++) total += closest[i];
@@ -70,7 +68,7 @@ function kmeansPlusPlus(x: Mat, k: number, norms: Float64Array, rng: Rng): Float
       }
       candidates.push(pick);
     }
-    const dists = sqDistances(x, norms, candidates.map((i) => rowOf(x, i)));
+    const dists = sqDistances(x, norms, candidates.map((i) => rowOf(x, i)), dots);
     let best = 0;
     let bestPot = Infinity;
     dists.forEach((dd, t) => {
@@ -109,7 +107,7 @@ function labelHash(labels: Int32Array): number {
  * that reaches a partition an earlier run visited ends where that run ended: `seen` maps
  * visited partitions to results and cuts it short.
  */
-function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: number, tol: number, seen: Map<number, KmeansResult>): KmeansResult {
+function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: number, tol: number, seen: Map<number, KmeansResult>, dots: RowDots): KmeansResult {
   const visited: number[] = [];
   const n = x.rows;
   const d = x.cols;
@@ -132,7 +130,7 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
     counts[j] += sign;
   };
   // First assignment: all distances (one pass for all centres).
-  const dist = sqDistances(x, norms, centres);
+  const dist = sqDistances(x, norms, centres, dots);
   for (let i = 0; i < n; i++) {
     let a = 0, b = -1;
     for (let j = 1; j < k; j++) if (dist[j][i] < dist[a][i]) a = j;
@@ -187,7 +185,7 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
       // alike, so they are skipped here).
       const w = centres[1].map((v, t) => v - centres[0][t]);
       const thr = 0.5 * (cc[1] - cc[0]);
-      const proj = rowDots(x, w, new Float64Array(n));
+      const proj = dots ? dots(w, new Float64Array(n)) : projectRows(x, w);
       for (let i = 0; i < n; i++) {
         const best = proj[i] > thr ? 1 : 0;
         if (best !== labels[i]) {
@@ -245,10 +243,10 @@ export function kmeansFit(x: Mat, k: number, rng: Rng, opts: KmeansOptions = {})
   const tol = (opts.tol ?? 1e-4) * meanVar;
   let best: KmeansResult | null = null;
   const seen = new Map<number, KmeansResult>();
-  simdRows = SimdRows.create([x]);
-  rowDots = simdRows ? (_x, v, out) => simdRows!.dots(0, v, out) : (xx, v, out) => projectRows(xx, v, out);
+  const simd = SimdRows.create([x]);
+  const dots: RowDots = simd ? (v, out) => simd.dots(0, v, out) : null;
   for (let run = 0; run < (opts.nInit ?? 10); run++) {
-    const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng), opts.maxIter ?? 300, tol, seen);
+    const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng, dots), opts.maxIter ?? 300, tol, seen, dots);
     if (!best || r.inertia < best.inertia) best = r;
   }
   return best!;
