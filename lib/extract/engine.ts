@@ -3,6 +3,7 @@
  * batch by length, run fetching only the requested layers, pool. It blocks its event loop
  * inside session.run, so the service runs it in a child process (client.ts / child.ts).
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
@@ -167,6 +168,7 @@ export class ExtractionEngine {
         const file = path.join(dir, modelFile(manifest));
         let pooled = new Map<string, string>();
         let source: string | Uint8Array = file;
+        let scratch: string | null = null;
         if (this.opts.graphPooling !== false) {
           let graph: ReturnType<typeof addPooledOutputs>;
           try {
@@ -175,9 +177,29 @@ export class ExtractionEngine {
             graph = `cannot rewrite the graph (${(e as Error).message})`;
           }
           if (typeof graph === 'string') this.log(`sonde extract: ${manifest.name}: pooling in JavaScript: ${graph}`);
-          else ({ bytes: source, pooled } = graph);
+          else if (graph.externalFiles.length === 0) ({ bytes: source, pooled } = graph);
+          else {
+            // ORT finds external data relative to the model file (and refuses links that
+            // leave its directory): write the rewritten graph beside the original for the
+            // time it takes to load it; a read-only directory pools in JavaScript instead.
+            const tmp = path.join(path.dirname(file), `.sonde-pooled-${process.pid}-${randomBytes(4).toString('hex')}.onnx`);
+            try {
+              fs.writeFileSync(tmp, graph.bytes);
+              ({ pooled } = graph);
+              source = scratch = tmp;
+            } catch (e) {
+              this.log(`sonde extract: ${manifest.name}: pooling in JavaScript: cannot write beside ${file} (${(e as Error).message})`);
+            }
+          }
         }
-        const { session, provider } = await this.createSession(source);
+        let created: { session: ort.InferenceSession; provider: string };
+        try {
+          created = await this.createSession(source);
+        } finally {
+          // The session has read (or mapped) everything it needs by now.
+          if (scratch) fs.rmSync(scratch, { force: true });
+        }
+        const { session, provider } = created;
         const inputTypes = new Map(session.inputMetadata.map((m) => [m.name, m.isTensor ? m.type : 'unknown']));
         const missing = manifest.layers.map((l) => l.output).filter((o) => !session.outputNames.includes(o));
         if (missing.length) throw new ExtractInputError(`${dir}: sonde.json names output(s) ${missing.join(', ')} that model.onnx does not have`);

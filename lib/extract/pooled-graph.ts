@@ -19,6 +19,12 @@ export interface PooledGraph {
   bytes: Uint8Array;
   /** Layer output name → its pooled [batch, dim] output name. */
   pooled: Map<string, string>;
+  /**
+   * External-data files the graph references (relative locations). Non-empty: the bytes
+   * must be written beside those files (or links to them) and loaded by path, because
+   * ONNX Runtime resolves them relative to the model file.
+   */
+  externalFiles: string[];
 }
 
 function rank(v: ValueInfoProto | undefined): number | null {
@@ -30,11 +36,19 @@ function rank(v: ValueInfoProto | undefined): number | null {
 function unsupported(model: ModelProto): string | null {
   const g = model.graph;
   if (!g) return 'no graph';
-  if ((g.initializer ?? []).some((t) => t.data_location === 1)) {
-    return 'weights in external data (a graph loaded from memory cannot find them)';
-  }
   if ((g.input ?? []).some((i) => i.name === POOL_WEIGHTS)) return `the graph already has an input ${POOL_WEIGHTS}`;
   return null;
+}
+
+/** Relative locations of the external-data files the initializers name. */
+function externalFiles(model: ModelProto): string[] {
+  const files = new Set<string>();
+  for (const t of model.graph?.initializer ?? []) {
+    if (t.data_location !== 1) continue;
+    const loc = t.external_data?.find((e) => e.key === 'location')?.value;
+    if (loc) files.add(loc);
+  }
+  return [...files];
 }
 
 /**
@@ -84,5 +98,5 @@ export function addPooledOutputs(modelBytes: Uint8Array, outputs: string[]): Poo
   }
   if (pooled.size === 0) return 'no float [batch, seq, dim] layer outputs with declared shapes';
   (g.input ?? (g.input = [])).push(valueInfo(POOL_WEIGHTS, DataType.FLOAT, ['batch', 'seq']));
-  return { bytes: encodeModel(model), pooled };
+  return { bytes: encodeModel(model), pooled, externalFiles: externalFiles(model) };
 }
