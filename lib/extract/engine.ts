@@ -3,20 +3,17 @@
  * batch by length, run fetching only the requested layers, pool. It blocks its event loop
  * inside session.run, so the service runs it in a child process (client.ts / child.ts).
  */
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { floatToHalf } from '../npy.ts';
 import { loadModelDir, modelFile } from '../models/model-dir.ts';
-import { loadHfTokenizer } from '../models/hf-tokenizer.ts';
-import { UseTokenizer } from '../models/use-lite/tokenizer.ts';
 import type { ModelManifest, Tokenizer } from '../models/types.ts';
 import { halfToFloat32, padBatch, planBatches, poolHidden, poolWeights, type DenseBatch } from './batching.ts';
-import { addPooledOutputs, POOL_WEIGHTS } from './pooled-graph.ts';
+import { POOL_WEIGHTS } from './pooled-graph.ts';
+import { loadModelTokenizer, pooledSource, SessionFactory } from './session.ts';
 import { ExtractInputError, type ExtractRequest, type ExtractStats, type Provider } from './types.ts';
+
 
 interface Runtime {
   dir: string;
@@ -49,34 +46,6 @@ export interface LayerResult {
   data: Float32Array | Uint16Array;
 }
 
-/** The tokenizer a manifest names: tokenizer.json, or USE-lite's own (lib/models/use-lite). */
-export async function loadModelTokenizer(dir: string, manifest: ModelManifest): Promise<Tokenizer> {
-  const type = manifest.tokenizer.type;
-  if (type === 'hf-tokenizer-json') return loadHfTokenizer(dir, manifest.tokenizer.pad_id);
-  if (type === 'use-sentencepiece') return UseTokenizer.fromFile(path.join(dir, manifest.tokenizer.files[0] ?? 'vocab.json'));
-  throw new ExtractInputError(`${dir}: unknown tokenizer type "${type}" (expected hf-tokenizer-json or use-sentencepiece)`);
-}
-
-/**
- * Whether onnxruntime-node's CUDA provider library was installed beside its binding (the
- * npm install step downloads it only with --onnxruntime-node-install=cuda12). Checking
- * first avoids ORT's loud error log on every CPU-only start.
- */
-function cudaProviderInstalled(): boolean {
-  try {
-    const pkg = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
-    const bin = path.join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
-    return fs.existsSync(path.join(bin, 'libonnxruntime_providers_cuda.so')) || fs.existsSync(path.join(bin, 'onnxruntime_providers_cuda.dll'));
-  } catch {
-    return false;
-  }
-}
-
-/** InferenceSession.create has separate overloads for a path and for bytes. */
-function createOrtSession(source: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
-  return typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source, options);
-}
-
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 /**
@@ -103,48 +72,18 @@ function floatData(t: ort.Tensor, name: string): Float32Array {
 
 export class ExtractionEngine {
   private readonly runtimes = new Map<string, Promise<Runtime>>();
-  private chosenProvider: string | null = null;
+  private readonly sessions: SessionFactory;
 
-  constructor(private readonly opts: EngineOptions = {}) {}
+  constructor(private readonly opts: EngineOptions = {}) {
+    this.sessions = new SessionFactory({ threads: opts.threads, provider: opts.provider, log: (l) => this.log(l) });
+  }
 
   private log(line: string): void {
     (this.opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
   }
 
   get provider(): string | null {
-    return this.chosenProvider;
-  }
-
-  /**
-   * CUDA when asked for (or 'auto') and its libraries load, else CPU. Asking ORT for
-   * ['cuda', 'cpu'] without the CUDA libraries throws rather than falling back, so the
-   * fallback is ours; 'auto' remembers the answer so later models skip the failed try.
-   */
-  private async createSession(file: string | Uint8Array): Promise<{ session: ort.InferenceSession; provider: string }> {
-    const base: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: 'all',
-      interOpNumThreads: 1,
-      ...(this.opts.threads ? { intraOpNumThreads: this.opts.threads } : {}),
-    };
-    const want = this.opts.provider ?? 'auto';
-    const log = (l: string) => this.log(l);
-    if (want !== 'cpu' && this.chosenProvider !== 'cpu' && !cudaProviderInstalled()) {
-      if (want === 'cuda') throw new Error('CUDA execution provider requested but onnxruntime-node was installed without it (npm install --onnxruntime-node-install=cuda12)');
-      log('sonde extract: execution provider cpu (onnxruntime-node has no CUDA provider library here)');
-      this.chosenProvider = 'cpu';
-    } else if (want !== 'cpu' && this.chosenProvider !== 'cpu') {
-      try {
-        // Severity 4 (fatal only): a missing CUDA library is expected on CPU machines.
-        const session = await createOrtSession(file, { ...base, executionProviders: ['cuda', 'cpu'], logSeverityLevel: 4 });
-        if (this.chosenProvider !== 'cuda') log('sonde extract: execution provider cuda');
-        return { session, provider: (this.chosenProvider = 'cuda') };
-      } catch (e) {
-        if (want === 'cuda') throw new Error(`CUDA execution provider requested but unavailable: ${(e as Error).message}`);
-        log(`sonde extract: execution provider cpu (CUDA unavailable: ${(e as Error).message.split('\n')[0]})`);
-      }
-    } else if (this.chosenProvider === null) log('sonde extract: execution provider cpu');
-    const session = await createOrtSession(file, { ...base, executionProviders: ['cpu'] });
-    return { session, provider: (this.chosenProvider = 'cpu') };
+    return this.sessions.provider;
   }
 
   /** The warm runtime of a model directory, created on first use. */
@@ -166,38 +105,12 @@ export class ExtractionEngine {
         const { dir, manifest } = await loadModelDir(key);
         const tokenizer = await loadModelTokenizer(dir, manifest);
         const file = path.join(dir, modelFile(manifest));
-        let pooled = new Map<string, string>();
-        let source: string | Uint8Array = file;
-        let scratch: string | null = null;
-        if (this.opts.graphPooling !== false) {
-          let graph: ReturnType<typeof addPooledOutputs>;
-          try {
-            graph = addPooledOutputs(fs.readFileSync(file), manifest.layers.map((l) => l.output));
-          } catch (e) {
-            graph = `cannot rewrite the graph (${(e as Error).message})`;
-          }
-          if (typeof graph === 'string') this.log(`sonde extract: ${manifest.name}: pooling in JavaScript: ${graph}`);
-          else if (graph.externalFiles.length === 0) ({ bytes: source, pooled } = graph);
-          else {
-            // ORT finds external data relative to the model file (and refuses links that
-            // leave its directory): write the rewritten graph beside the original for the
-            // time it takes to load it; a read-only directory pools in JavaScript instead.
-            const tmp = path.join(path.dirname(file), `.sonde-pooled-${process.pid}-${randomBytes(4).toString('hex')}.onnx`);
-            try {
-              fs.writeFileSync(tmp, graph.bytes);
-              ({ pooled } = graph);
-              source = scratch = tmp;
-            } catch (e) {
-              this.log(`sonde extract: ${manifest.name}: pooling in JavaScript: cannot write beside ${file} (${(e as Error).message})`);
-            }
-          }
-        }
+        const { source, pooled, cleanup } = pooledSource(path.join(dir, modelFile(manifest)), manifest, this.opts.graphPooling !== false, (l) => this.log(l));
         let created: { session: ort.InferenceSession; provider: string };
         try {
-          created = await this.createSession(source);
+          created = await this.sessions.create(source);
         } finally {
-          // The session has read (or mapped) everything it needs by now.
-          if (scratch) fs.rmSync(scratch, { force: true });
+          cleanup();
         }
         const { session, provider } = created;
         const inputTypes = new Map(session.inputMetadata.map((m) => [m.name, m.isTensor ? m.type : 'unknown']));
