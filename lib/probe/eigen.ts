@@ -100,7 +100,7 @@ export function topEigenvector(apply: SymOperator, d: number, rng: Rng, opts: { 
       Q.push(Float64Array.from(w, (x) => x / b));
       // Early exit: the Ritz pair's residual is |β_j · (last component of its T-eigenvector)|
       // (Golub & Van Loan §10.1.4), cheap to check on the small tridiagonal T.
-      if (j >= 2 && j % 2 === 0) {
+      if (j >= 2) {
         const { values, vectors } = jacobiEigen(tridiagonal(alpha, beta), alpha.length);
         let top = 0;
         for (let i = 1; i < values.length; i++) if (values[i] > values[top]) top = i;
