@@ -154,11 +154,13 @@ export function fitMethod(method: MethodName, opts: Opts, pos: Mat, neg: Mat, la
       };
     }
     case 'vinc': {
-      // elk's VINC on centroids: top eigenvector of w_var·Σ_var − w_neg·Σ_xcov, where Σ_var is
-      // the pooled covariance of both sides and Σ_xcov the symmetrised cross-covariance of
-      // x⁺ with x⁻ (negation consistency: a truth direction flips between the two sides).
-      const wVar = num(opts, 'w_var', 0);
-      const wNeg = num(opts, 'w_neg', 1);
+      // elk's VINC (EigenReporter.fit_streaming): top eigenvector of
+      // A = w_var·(Σ⁺⁺ + Σ⁻⁻) − w_inv·Σ_intra − w_neg·(Σ⁺⁻ + Σ⁻⁺), covariances of the class
+      // centroids and their cross-covariance (a truth feature flips sign across the pair).
+      // Each row here is its own centroid (no template variants per item), so Σ_intra = 0.
+      // Defaults are elk's var_weight 1 and neg_cov_weight 5. A is scaled by ½ (same vector).
+      const wVar = num(opts, 'w_var', 1);
+      const wNeg = num(opts, 'w_neg', 5);
       const n = pos.rows;
       const mp = columnMeans(pos);
       const mn = columnMeans(neg);

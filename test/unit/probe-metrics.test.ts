@@ -140,3 +140,10 @@ test('the WebAssembly SIMD CCS objective matches the JS loops', async () => {
     }
   }
 });
+
+test('vinc with w_var = w_neg = 1 is the covariance of the differences, i.e. CRC', () => {
+  const train = pairs(150, 6, 12);
+  const crc = fitAndEvaluate({ method: 'crc', normalize: 'center', seed: 0, train, bootstrap: 0 });
+  const vinc = fitAndEvaluate({ method: 'vinc', options: { w_var: 1, w_neg: 1 }, normalize: 'center', seed: 0, train, bootstrap: 0 });
+  assert.ok(agreement(crc, vinc).direction_cosine > 0.999);
+});
