@@ -66,7 +66,7 @@ function pairGrad(a: number, b: number, loss: CcsLoss, out: Float64Array): numbe
 }
 
 /**
- * The batched CCS objective over params [θ (d), b]; `l2` adds l2·‖θ‖² (elk's penalty for
+ * The batched CCS objective over params [θ (d), b]; `l2` adds l2·‖θ‖²/2 (elk's penalty for
  * L-BFGS; AdamW's decay is decoupled and lives in the optimiser instead).
  */
 export function ccsObjective(pos: Mat, neg: Mat, loss: CcsLoss, l2: number, useSimd = true) {
@@ -139,10 +139,10 @@ export function ccsObjective(pos: Mat, neg: Mat, loss: CcsLoss, l2: number, useS
         let reg = 0;
         for (let k = 0; k < d; k++) {
           reg += th[k] * th[k];
-          out[k] = G[4 * k + t] + 2 * l2 * th[k];
+          out[k] = G[4 * k + t] + l2 * th[k];
         }
         out[d] = gb[t];
-        f[j] = fl[t] / n + l2 * reg;
+        f[j] = fl[t] / n + 0.5 * l2 * reg;
       }
     }
     return f;
@@ -197,10 +197,10 @@ function ccsObjectiveSimd(simd: SimdArena, n: number, d: number, loss: CcsLoss, 
         let reg = 0;
         for (let q = 0; q < d; q++) {
           reg += th[q] * th[q];
-          out[q] = f32[G + t * dp + q] + 2 * l2 * th[q];
+          out[q] = f32[G + t * dp + q] + l2 * th[q];
         }
         out[d] = gb[t];
-        f[j] = fl[t] / n + l2 * reg;
+        f[j] = fl[t] / n + 0.5 * l2 * reg;
       }
     }
     return f;

@@ -64,11 +64,11 @@ export function ccsOptions(opts: Opts): CcsOptions {
     optimizer,
     epochs: num(opts, 'epochs', optimizer === 'adam' ? 1000 : 100, (v) => Number.isInteger(v) && v >= 1),
     lr: num(opts, 'lr', 1e-3, (v) => v > 0),
-    // AdamW's decoupled decay 0.01 is Burns' setting; for L-BFGS the decay is an L2 penalty
-    // wd·‖θ‖² in the objective (elk) and 0.01 there visibly biases the fitted loss, so the
-    // default is 3e-5: enough to keep ‖θ‖ finite when n < d and the pairs are separable, small
-    // enough that the fitted loss stays at or below AdamW-1000-epochs' (bench/probes.ts).
-    weightDecay: num(opts, 'weight_decay', optimizer === 'adam' ? 0.01 : 3e-5, (v) => v >= 0),
+    // AdamW's decoupled decay 0.01 is Burns' setting. For L-BFGS the decay is elk's L2 penalty
+    // wd·‖θ‖²/2 in the objective; elk's 0.01 visibly biases the fitted loss, so the default is
+    // 6e-5: enough to keep ‖θ‖ finite when n < d and the pairs are separable, small enough
+    // that the fitted loss stays at or below AdamW-1000-epochs' (bench/probes.ts).
+    weightDecay: num(opts, 'weight_decay', optimizer === 'adam' ? 0.01 : 6e-5, (v) => v >= 0),
     init: choice(opts, 'init', ['torch', 'normal'] as const, 'torch'),
   };
 }
