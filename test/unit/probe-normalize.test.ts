@@ -71,3 +71,11 @@ test('statistics come from the training split; transductive uses the test splitâ
   assert.notDeepEqual(Array.from(inductive.test_scores), Array.from(transductive.test_scores));
   assert.deepEqual(inductive.train, transductive.train);
 });
+
+test('NaN or infinite activations are rejected with the row', () => {
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    const data = templated(10, 3, 5);
+    data.neg.data[3 * 3 + 1] = bad;
+    assert.throws(() => fitAndEvaluate({ method: 'pca', normalize: 'none', seed: 0, train: data }), /neg contains NaN or infinite values \(row 3\)/);
+  }
+});
