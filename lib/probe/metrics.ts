@@ -52,7 +52,7 @@ function aurocSorted(order: number[], scores: ArrayLike<number>, targets: ArrayL
 }
 
 /**
- * Expected calibration error with equal-width confidence bins (Guo et al. 2017, eq. 3):
+ * Expected calibration error with equal-width confidence bins over [½, 1] (Guo et al. 2017, eq. 3):
  * Σ_b |B_b|/n · |acc(B_b) − conf(B_b)|, confidence = max(p, 1 − p).
  */
 export function ece(scores: ArrayLike<number>, targets: ArrayLike<number>, bins = 10): number {
