@@ -59,7 +59,7 @@ function setTrial(st: LbfgsState): void {
 
 export function lbfgsBatch(objective: BatchObjective, x0: Float64Array[], opts: LbfgsOptions): OptimResult {
   const R = x0.length;
-  const hist = opts.history ?? 20;
+  const hist = opts.history ?? 10;
   const gradTol = opts.gradTol ?? 1e-9;
   const changeTol = opts.changeTol ?? 1e-12;
   const maxEvals = opts.maxEvals ?? opts.maxIter * 3;
