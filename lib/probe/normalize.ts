@@ -136,9 +136,14 @@ export function checkPairs(data: ContrastData, what: string, d?: number): void {
   for (const [name, x] of [['pos', pos], ['neg', neg]] as const) {
     // NaN and ±∞ survive a sum (x·0 turns them into NaN), so one cheap pass screens the
     // data; only a failed screen pays for the scan that names the row.
-    let screen = 0;
-    for (let k = 0; k < x.data.length; k++) screen += x.data[k] * 0;
-    if (screen === 0) continue;
+    const v = x.data;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let k = 0;
+    for (; k + 3 < v.length; k += 4) {
+      s0 += v[k] * 0; s1 += v[k + 1] * 0; s2 += v[k + 2] * 0; s3 += v[k + 3] * 0;
+    }
+    for (; k < v.length; k++) s0 += v[k] * 0;
+    if (s0 + s1 + s2 + s3 === 0) continue;
     for (let k = 0; k < x.data.length; k++) {
       if (!Number.isFinite(x.data[k])) throw new ProbeInputError(`${what}: ${name} contains NaN or infinite values (row ${Math.floor(k / x.cols)})`);
     }
