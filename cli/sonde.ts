@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     return await (await load())(rest);
   } catch (e) {
     const err = e as Error & { code?: string };
-    if (err instanceof UsageError || err.name.endsWith('Error') && /Usage|Npy|Dataset|Spec|Input|Manifest|Template|Control/.test(err.name)) {
+    if (err instanceof UsageError || /^(Usage|Npy|Safetensors|Dataset|DataInput|JobSpec|ExtractInput|ModelManifest|ExposeLayersInput|ProtoFormat|Template|Control|Split|Probe\w*)Error$/.test(err.name)) {
       console.error(`sonde ${cmd}: ${err.message}`);
       return 2;
     }

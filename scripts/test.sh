@@ -8,7 +8,7 @@ bash scripts/ensure-services.sh
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sonde_test}"
 export SONDE_QUEUE_PREFIX="${SONDE_QUEUE_PREFIX:-sonde-test}"
 export SONDE_DATA_DIR="${SONDE_DATA_DIR:-$PWD/.sonde/test-data}"
-npx tsc --noEmit -p .
+npm run -s typecheck
 shopt -s nullglob
 files=(test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts)
 exec node --import tsx --test --test-concurrency=1 --test-timeout=600000 "${files[@]}"

@@ -32,7 +32,14 @@ function isFinalFailure(job: BullJob | undefined, err: Error): boolean {
 export async function startWorkers(config: Config, log: (msg: string, extra?: object) => void = () => {}): Promise<Workers> {
   const db = createPool(config.databaseUrl, 5);
   const queues = createQueues(config.redisUrl, config.queuePrefix);
-  const connection = () => new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  // BullMQ does not close connections it is given: keep them to close on shutdown.
+  const connections: Redis[] = [];
+  const connection = () => {
+    const c = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    c.on('error', () => {}); // reconnects on its own; failures surface through the workers
+    connections.push(c);
+    return c;
+  };
   const client = new ExtractionClient({ threads: config.extractThreads, provider: config.executionProvider });
   const store = new LocalActivationStore(path.join(config.dataDir, 'activations-cache'));
 
@@ -50,7 +57,18 @@ export async function startWorkers(config: Config, log: (msg: string, extra?: ob
     stalledInterval: config.lockMs,
     maxStalledCount: config.maxStalledCount,
     useWorkerThreads: false,
-    workerForkOptions: { execArgv },
+    // The sandbox child rebuilds its Config from env: hand it this process's config, which
+    // may differ from process.env (tests, `sonde demo`).
+    workerForkOptions: {
+      execArgv,
+      env: {
+        ...process.env,
+        DATABASE_URL: config.databaseUrl,
+        REDIS_URL: config.redisUrl,
+        SONDE_DATA_DIR: config.dataDir,
+        SONDE_QUEUE_PREFIX: config.queuePrefix,
+      },
+    },
   });
 
   for (const w of [extractWorker, fitWorker]) {
@@ -69,6 +87,7 @@ export async function startWorkers(config: Config, log: (msg: string, extra?: ob
       await Promise.allSettled([extractWorker.close(), fitWorker.close()]);
       await client.close();
       await queues.close();
+      for (const c of connections) c.disconnect();
       await db.end();
     },
   };

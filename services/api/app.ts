@@ -11,7 +11,7 @@ import type { Config } from '../../lib/config.ts';
 import type { Db } from '../db/pool.ts';
 import type { Queues } from '../queue.ts';
 import { SPEC_PATH } from './spec.ts';
-import errors from './plugins/errors.ts';
+import errors, { problemBody } from './plugins/errors.ts';
 import metrics from './plugins/metrics.ts';
 import rateLimit from '@fastify/rate-limit';
 import auth from './plugins/auth.ts';
@@ -22,6 +22,7 @@ import modelRoutes from './routes/models.ts';
 import keyRoutes from './routes/keys.ts';
 import comparisonRoutes from './routes/comparisons.ts';
 import activationRoutes from './routes/activations.ts';
+import dashboardRoutes from './routes/dashboard.ts';
 
 export interface AppDeps {
   config: Config;
@@ -51,6 +52,11 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object 
     logger: opts.logger ?? false,
     bodyLimit: deps.config.bodyLimit,
     trustProxy: false,
+    // Router-level failures (malformed URL, over-long path parameter) as problem+json too.
+    frameworkErrors: (err, _req, reply) => {
+      const status = (err as { statusCode?: number }).statusCode ?? 400;
+      (reply as unknown as { code(n: number): typeof reply }).code(status).type('application/problem+json').send(problemBody(status, err.message));
+    },
   });
   app.setValidatorCompiler(validators());
   await app.register(errors);
@@ -73,5 +79,6 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object 
   await app.register(keyRoutes, deps);
   await app.register(comparisonRoutes, deps);
   await app.register(activationRoutes, deps);
+  await app.register(dashboardRoutes, deps);
   return app;
 }

@@ -1,6 +1,9 @@
 /** Postgres connection pool and the transaction helper every store uses. */
 import pg from 'pg';
 
+// bigint (int8) columns — byte counts, count(*) — as numbers: every value Sonde stores fits in 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
 export type Db = pg.Pool;
 export type Tx = pg.PoolClient;
 /** Anything with `query`: a pool or a client inside a transaction. */

@@ -151,7 +151,7 @@ test('datasets upload with validation and list with built-ins', async () => {
   assert.equal(ok.statusCode, 201, ok.body);
   assertMatchesSpec('uploadDataset', 201, ok.json());
   assert.equal(ok.json().n_items, 4);
-  const broken = await app.inject({ method: 'POST', url: '/v1/datasets', headers: auth(alice.key), payload: { name: 'broken', kind: 'binary', format: 'jsonl', content: '{"text": "fine", "label": 1}\n{"text": 3}\nnot json' } });
+  const broken = await app.inject({ method: 'POST', url: '/v1/datasets', headers: auth(alice.key), payload: { name: 'broken', kind: 'binary', format: 'jsonl', content: '{"text": "fine", "label": 1}\n{"text": 3}\n{"text": "ok", "label": 0}' } });
   assert.equal(broken.statusCode, 400);
   assertMatchesSpec('uploadDataset', 400, broken.json());
   assert.match(broken.json().detail, /line 2/);
