@@ -1,22 +1,24 @@
-/** A job's model name → a model directory on this worker, converting use-lite on first use. */
-import fs from 'node:fs/promises';
+/**
+ * A job's model name → a validated model directory on this worker, converting use-lite on
+ * first use. Registered models must still lie inside SONDE_DATA_DIR/models (checked again
+ * here: the directory or a symlink in it may have changed since registration).
+ */
 import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import type { Config } from '../lib/config.ts';
 import type { ModelManifest } from '../lib/models/types.ts';
+import { loadModelDir } from '../lib/models/model-dir.ts';
 import type { Queryable } from '../services/db/pool.ts';
 import { findModel } from '../services/db/models.ts';
 import { ensureUseLite } from '../lib/models/use-lite/index.ts';
 
 export async function resolveModelDir(db: Queryable, config: Config, tenantId: string, name: string): Promise<{ dir: string; manifest: ModelManifest }> {
-  let dir: string;
-  if (name === 'use-lite') {
-    dir = await ensureUseLite(config.dataDir);
-  } else {
-    const row = await findModel(db, tenantId, name);
-    if (!row) throw new UnrecoverableError(`model "${name}" is not registered`);
-    dir = row.path;
+  if (name === 'use-lite') return loadModelDir(await ensureUseLite(config.dataDir));
+  const row = await findModel(db, tenantId, name);
+  if (!row) throw new UnrecoverableError(`model "${name}" is not registered`);
+  try {
+    return await loadModelDir(row.path, { root: path.join(config.dataDir, 'models') });
+  } catch (e) {
+    throw new UnrecoverableError(`model "${name}": ${(e as Error).message}`);
   }
-  const manifest = JSON.parse(await fs.readFile(path.join(dir, 'sonde.json'), 'utf8')) as ModelManifest;
-  return { dir, manifest };
 }

@@ -9,10 +9,18 @@ import { parseArgs, UsageError } from '../args.ts';
 import { inspectModelDir } from '../../lib/models/model-dir.ts';
 import { BUILTIN_MODELS } from '../../lib/models/builtin.ts';
 import type { ModelManifest } from '../../lib/models/types.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { migrate } from '../../services/db/migrate.ts';
+import { createPool } from '../../services/db/pool.ts';
+import { createTenant } from '../../services/db/tenants.ts';
+import { upsertModel } from '../../services/db/models.ts';
 
 export { inspectModelDir };
 
-const HELP = `usage: sonde models add PATH [--json]    validate + sha256 a model directory (docs/models.md)
+const HELP = `usage: sonde models add PATH [--json] [--tenant NAME | --builtin] [--name N]
+                                         validate + sha256 a model directory (docs/models.md); with --tenant
+                                         (or --builtin: every tenant) register it in Postgres — the directory
+                                         must then lie under $SONDE_DATA_DIR/models
        sonde models list [--json]        built-ins and models under $SONDE_DATA_DIR/models`;
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -31,11 +39,30 @@ function summary(dir: string, m: ModelManifest, sha256: string, bytes: number): 
 }
 
 async function add(argv: string[]): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, ['json']);
-  if (positionals.length !== 1) throw new UsageError('usage: sonde models add PATH');
-  const info = await inspectModelDir(positionals[0]);
-  if (flags.json) console.log(JSON.stringify(info, null, 2));
-  else console.log(`${summary(info.dir, info.manifest, info.sha256, info.bytes)}\nvalid: register it with the service through POST /v1/models (sonde submit uses it by name).`);
+  const { flags, positionals } = parseArgs(argv, ['json', 'builtin']);
+  if (positionals.length !== 1) throw new UsageError('usage: sonde models add PATH [--tenant NAME | --builtin]');
+  const tenant = typeof flags.tenant === 'string' ? flags.tenant : null;
+  if (!tenant && !flags.builtin) {
+    const info = await inspectModelDir(positionals[0]);
+    if (flags.json) console.log(JSON.stringify(info, null, 2));
+    else console.log(`${summary(info.dir, info.manifest, info.sha256, info.bytes)}\nvalid: register it with --tenant NAME (or --builtin) to use it in jobs by name.`);
+    return 0;
+  }
+  // Registration: the directory must be inside the model root every worker sees (no path or symlink escape).
+  const config = loadConfig();
+  const root = path.join(config.dataDir, 'models');
+  const info = await inspectModelDir(positionals[0], { root });
+  await migrate(config.databaseUrl);
+  const db = createPool(config.databaseUrl, 1);
+  try {
+    const tenantId = tenant ? (await createTenant(db, tenant)).id : null;
+    const name = typeof flags.name === 'string' ? flags.name : info.manifest.name;
+    const row = await upsertModel(db, tenantId, { name, kind: info.manifest.kind, sha256: info.sha256, path: info.dir, manifest: info.manifest, bytes: info.bytes });
+    if (flags.json) console.log(JSON.stringify(row, null, 2));
+    else console.log(`${summary(info.dir, info.manifest, info.sha256, info.bytes)}\nregistered as "${row.name}" for ${tenant ? `tenant ${tenant}` : 'every tenant'}`);
+  } finally {
+    await db.end();
+  }
   return 0;
 }
 

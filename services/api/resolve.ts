@@ -18,17 +18,18 @@ export interface ResolvedDataset {
   kind: string;
   has_labels: boolean;
   n_items: number;
+  answers: [string, string] | null;
 }
 
 export async function resolveDataset(db: Queryable, tenantId: string, name: string): Promise<ResolvedDataset> {
   if (builtinDatasets().some((d) => d.name === name)) {
     const d = loadBuiltinDataset(name);
-    return { name, kind: d.kind, has_labels: d.has_labels, n_items: d.items.length };
+    return { name, kind: d.kind, has_labels: d.has_labels, n_items: d.items.length, answers: d.answers ?? null };
   }
   if (!/^[0-9a-f-]{36}$/i.test(name)) {
     throw badRequest(`dataset "${name}" is neither a built-in (${builtinDatasets().map((d) => d.name).join(', ')}) nor an uploaded dataset id`);
   }
   const d = await getDataset(db, tenantId, name);
   if (!d) throw notFound(`dataset ${name}`);
-  return { name, kind: d.kind, has_labels: d.has_labels, n_items: d.n_items };
+  return { name, kind: d.kind, has_labels: d.has_labels, n_items: d.n_items, answers: d.answers };
 }

@@ -11,6 +11,7 @@ import { bestLayers } from '../../db/views.ts';
 import { normalizeJobRequest, JobSpecError, type JobRequest } from '../../../lib/job-spec.ts';
 import { METHODS } from '../../../lib/probe/index.ts';
 import { resolveDataset, resolveModel, DEFAULT_DATASET } from '../resolve.ts';
+import { checkControlsForDataset, parseControls, DataInputError } from '../../../lib/data/index.ts';
 import { comparisonTable } from '../../../lib/report/table.ts';
 import { encodeNpy } from '../../../lib/npy.ts';
 import { encodeSafetensors } from '../../../lib/safetensors.ts';
@@ -70,6 +71,12 @@ export default async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
         const dataset = await resolveDataset(db, p.tenantId, spec.dataset);
         for (const name of spec.eval_datasets) await resolveDataset(db, p.tenantId, name);
         if (!dataset.has_labels) throw badRequest(`dataset "${spec.dataset}" has no labels; evaluation needs labelled items`);
+        try {
+          checkControlsForDataset(parseControls(spec.controls), dataset);
+        } catch (e) {
+          if (e instanceof DataInputError) throw badRequest(e.message);
+          throw e;
+        }
       }
       const key = (req.headers['idempotency-key'] as string | undefined) ?? null;
       const { job, created } = await withTransaction(db, async (tx) => {
