@@ -55,7 +55,9 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object 
     // Router-level failures (malformed URL, over-long path parameter) as problem+json too.
     frameworkErrors: (err, _req, reply) => {
       const status = (err as { statusCode?: number }).statusCode ?? 400;
-      (reply as unknown as { code(n: number): typeof reply }).code(status).type('application/problem+json').send(problemBody(status, err.message));
+      // frameworkErrors' reply is typed for the route generics; a problem body fits none of them.
+      const raw = reply as unknown as { code(n: number): { type(t: string): { send(body: unknown): void } } };
+      raw.code(status).type('application/problem+json').send(problemBody(status, err.message));
     },
   });
   app.setValidatorCompiler(validators());

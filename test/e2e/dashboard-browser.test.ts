@@ -13,7 +13,6 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildApp } from '../../services/api/app.ts';
-import dashboardRoutes from '../../services/api/routes/dashboard.ts';
 import { createQueues, type Queues } from '../../services/queue.ts';
 import type { Db } from '../../services/db/pool.ts';
 import { parseNpy } from '../../lib/npy.ts';
@@ -39,7 +38,6 @@ before(async () => {
   db = await testDb(config);
   queues = createQueues(config.redisUrl, config.queuePrefix);
   app = await buildApp({ config, db, queues });
-  await app.register(dashboardRoutes, { config, db, queues });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
   tenant = await newTenant(db);
   jobId = await insertFinishedJob(db, tenant.tenantId);

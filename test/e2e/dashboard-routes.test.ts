@@ -8,7 +8,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../services/api/app.ts';
-import dashboardRoutes from '../../services/api/routes/dashboard.ts';
 import { createQueues, type Queues } from '../../services/queue.ts';
 import type { Db } from '../../services/db/pool.ts';
 import { testConfig, testDb, newTenant } from '../support/env.ts';
@@ -26,7 +25,6 @@ before(async () => {
   db = await testDb(config);
   queues = createQueues(config.redisUrl, config.queuePrefix);
   app = await buildApp({ config, db, queues });
-  await app.register(dashboardRoutes, { config, db, queues });
   await app.ready();
   tenant = await newTenant(db);
   jobId = await insertFinishedJob(db, tenant.tenantId);
