@@ -109,7 +109,8 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
       const texts = [...new Set([...r.pairs.pos, ...r.pairs.neg])];
       const index = new Map(texts.map((t, i) => [t, i]));
       const base = done;
-      const { layers: acts, hits } = await extractCached(client, deps.store, { modelDir: model.dir, texts, layers, pooling, batchSize: 32 }, {
+      const started = performance.now();
+      const { layers: acts, hits, computed } = await extractCached(client, deps.store, { modelDir: model.dir, texts, layers, pooling, batchSize: 32 }, {
         onProgress: (d) => {
           done = base + Math.round((d / texts.length) * r.pairs.pos.length * 2);
           void jobs.setProgress(db, jobId, 'extract', done, total);
@@ -118,6 +119,7 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
         signal: abort.signal,
       });
       if (hits.length) deps.log(`job ${jobId} ${r.name}: layers ${hits.join(', ')} from the activation store`);
+      if (computed.length) await jobs.addExtractStats(db, jobId, texts.length, (performance.now() - started) / 1000);
       done = base + r.pairs.pos.length * 2;
       const dir = conditionDir(config.dataDir, jobId, r.name);
       const posIdx = r.pairs.pos.map((t) => index.get(t)!);
@@ -143,6 +145,11 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
     }
   } catch (e) {
     if (abort.signal.aborted) return; // cancelled: nothing more to do
+    // Input the model cannot take (a text longer than its context, a broken manifest): no retry can fix it.
+    const name = (e as Error).name;
+    if (name === 'ExtractInputError' || name === 'ModelManifestError' || name.endsWith('InputError')) {
+      throw new JobInputError(`${(e as Error).message} (remove or shorten such items, or use a model with a longer context)`);
+    }
     throw e;
   } finally {
     clearInterval(poll);

@@ -130,3 +130,7 @@ export async function jobEvents(db: Queryable, id: string): Promise<{ status: st
   const { rows } = await db.query('SELECT status, detail, at FROM job_events WHERE job_id = $1 ORDER BY id', [id]);
   return rows;
 }
+
+export async function addExtractStats(db: Queryable, id: string, texts: number, seconds: number): Promise<void> {
+  await db.query('UPDATE jobs SET extract_texts = extract_texts + $2, extract_seconds = extract_seconds + $3 WHERE id = $1', [id, texts, seconds]);
+}

@@ -7,7 +7,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { startApi } from '../../services/api/server.ts';
+import { upsertModel } from '../../services/db/models.ts';
 import type { Db } from '../../services/db/pool.ts';
 import { testConfig, testDb, newTenant, assertMatchesSpec } from '../support/env.ts';
 
@@ -17,6 +20,7 @@ let worker: ChildProcess;
 let workerLog = '';
 let db: Db;
 let key: string;
+let tenantId: string;
 
 async function call(method: string, route: string, body?: unknown) {
   const res = await fetch(new URL(route, api.url), {
@@ -39,7 +43,7 @@ async function waitFor(id: string, statuses: string[], timeoutMs: number) {
 
 before(async () => {
   db = await testDb(config);
-  key = (await newTenant(db)).key;
+  ({ key, tenantId } = await newTenant(db));
   api = await startApi({ ...config, logLevel: 'warn' });
   worker = spawn(process.execPath, ['--import', 'tsx', 'cli/sonde.ts', 'worker'], {
     env: {
@@ -92,6 +96,8 @@ test('a default-model job runs end to end and its results match the spec', { tim
     [job.id],
   );
   assert.equal(dupes.rows[0].n, 0);
+  const stats = await db.query('SELECT extract_texts, extract_seconds FROM jobs WHERE id = $1', [job.id]);
+  assert.ok(stats.rows[0].extract_seconds > 0 || stats.rows[0].extract_texts === 0, 'extraction throughput recorded (or all cache hits)');
   const probeId = body.results[0].probe_id;
   const probe = await call('GET', `/v1/jobs/${job.id}/probes/${probeId}`);
   assert.equal(probe.status, 200);
@@ -109,4 +115,42 @@ test('a cancelled job stops and writes no results', { timeout: 300_000 }, async 
   assert.equal(after.body.status, 'cancelled', 'a late worker never revives a cancelled job');
   const rows = await db.query('SELECT count(*)::int AS n FROM results WHERE job_id = $1', [submit.body.id]);
   assert.equal(rows.rows[0].n, 0);
+});
+
+test('a registered decoder model (HF GPT-2 export) runs through the same path, with a logit-lens readout', { timeout: 300_000 }, async () => {
+  const dir = path.join(config.dataDir, 'models', 'tiny-gpt2');
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  fs.cpSync('test/fixtures/tiny-decoder/hf-gpt2', dir, { recursive: true });
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'sonde.json'), 'utf8'));
+  await upsertModel(db, tenantId, { name: 'tiny-gpt2', kind: 'decoder', sha256: null, path: dir, manifest, bytes: 0 });
+  // A text longer than the model's context fails the job at once, as bad input (no retries).
+  const long = await call('POST', '/v1/jobs', { model: 'tiny-gpt2', methods: ['pca'], seeds: 1, max_items: 200, bootstrap: 0 });
+  const failed = await waitFor(long.body.id, ['completed', 'failed'], 60_000);
+  assert.equal(failed.status, 'failed');
+  assert.equal(failed.error.title, 'Invalid job input');
+  assert.match(failed.error.detail, /tokens; model tiny-gpt2 takes at most 128/);
+
+  const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify({ text: `${['a fine', 'a dull', 'a great', 'an awful'][i % 4]} film number ${i}`, label: i % 4 === 0 || i % 4 === 2 ? 1 : 0 }));
+  const ds = await call('POST', '/v1/datasets', { name: 'short', kind: 'binary', format: 'jsonl', content: lines.join('\n'), answers: ['bad', 'good'] });
+  assert.equal(ds.status, 201, JSON.stringify(ds.body));
+  const submit = await call('POST', '/v1/jobs', { model: 'tiny-gpt2', dataset: ds.body.id, methods: ['pca', 'lr'], seeds: 1, bootstrap: 50 });
+  assert.equal(submit.status, 202, JSON.stringify(submit.body));
+  const job = await waitFor(submit.body.id, ['completed', 'failed'], 240_000);
+  assert.equal(job.status, 'completed', JSON.stringify(job.error));
+  const { body } = await call('GET', `/v1/jobs/${job.id}/results`);
+  assert.deepEqual([...new Set(body.results.map((r: { layer: number }) => r.layer))], [0, 1, 2]);
+  const probe = body.results.find((r: { method: string; layer: number }) => r.method === 'pca' && r.layer === 2);
+  const lens = await call('GET', `/v1/jobs/${job.id}/probes/${probe.probe_id}/logit-lens?k=5`);
+  assert.equal(lens.status, 200, JSON.stringify(lens.body));
+  assertMatchesSpec('getLogitLens', 200, lens.body);
+  assert.equal(lens.body.top.length, 5);
+  assert.ok(lens.body.top[0].score >= lens.body.top[4].score && lens.body.top[4].score >= lens.body.bottom[0].score);
+
+  // use-lite has no unembedding: a clear 400, not a crash.
+  const other = await call('POST', '/v1/jobs', { methods: ['pca'], seeds: 1, max_items: 20, bootstrap: 0 });
+  const done = await waitFor(other.body.id, ['completed', 'failed'], 120_000);
+  const r2 = await call('GET', `/v1/jobs/${done.id}/results`);
+  const noLens = await call('GET', `/v1/jobs/${done.id}/probes/${r2.body.results[0].probe_id}/logit-lens`);
+  assert.equal(noLens.status, 400);
+  assert.match(noLens.body.detail, /unembedding/);
 });

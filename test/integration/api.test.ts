@@ -99,8 +99,12 @@ test('a job is created, queued, readable, idempotent, listed and cancellable —
   assertMatchesSpec('getJob', 200, got.json());
   assert.equal(got.json().history[0].status, 'queued');
 
-  // Tenancy: Bob sees none of it.
-  for (const [method, url, op] of [['GET', `/v1/jobs/${job.id}`, 'getJob'], ['GET', `/v1/jobs/${job.id}/results`, 'getResults'], ['DELETE', `/v1/jobs/${job.id}`, 'cancelJob']] as const) {
+  // Tenancy: Bob sees none of it, on every resource route that names the job.
+  const probeId = '00000000-0000-4000-8000-000000000000';
+  for (const [method, url, op] of [
+    ['GET', `/v1/jobs/${job.id}`, 'getJob'], ['GET', `/v1/jobs/${job.id}/results`, 'getResults'], ['DELETE', `/v1/jobs/${job.id}`, 'cancelJob'],
+    ['GET', `/v1/jobs/${job.id}/probes/${probeId}`, 'getProbe'], ['GET', `/v1/comparisons?jobs=${job.id}`, 'compareJobs'],
+  ] as const) {
     const r = await app.inject({ method, url, headers: auth(bob.key) });
     assert.equal(r.statusCode, 404, `${method} ${url}`);
     assertMatchesSpec(op, 404, r.json());
@@ -198,4 +202,14 @@ test('unknown routes and methods are problem+json 404', async () => {
   assert.equal(res.statusCode, 404);
   assert.match(res.headers['content-type'] as string, /problem\+json/);
   assert.equal(res.json().status, 404);
+});
+
+test('Prometheus metrics are exposed with the sonde_ prefix', async () => {
+  await app.inject({ method: 'GET', url: '/healthz' });
+  const res = await app.inject({ method: 'GET', url: '/metrics' });
+  assert.equal(res.statusCode, 200);
+  for (const name of ['sonde_http_request_duration_seconds', 'sonde_queue_jobs', 'sonde_jobs', 'sonde_job_duration_seconds_avg', 'sonde_extract_texts_per_second', 'sonde_fit_seconds_avg', 'sonde_http_errors_total']) {
+    assert.match(res.body, new RegExp(`^# TYPE ${name} `, 'm'), name);
+  }
+  assert.match(res.body, /sonde_queue_jobs\{queue="extract",state="waiting"\} \d+/);
 });

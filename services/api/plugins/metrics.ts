@@ -63,6 +63,18 @@ export default fp(async function metrics(app: FastifyInstance, opts: { db: Db; q
     },
   });
   new client.Gauge({
+    name: 'sonde_extract_texts_per_second',
+    help: 'Extraction throughput (texts through the model per second) over jobs updated in the last hour',
+    registers: [registry],
+    async collect() {
+      const { rows } = await opts.db.query(
+        `SELECT coalesce(sum(extract_texts) / nullif(sum(extract_seconds), 0), 0) AS r FROM jobs
+         WHERE updated_at > now() - interval '1 hour'`,
+      ).catch(() => ({ rows: [{ r: 0 }] }));
+      this.set(Number(rows[0].r));
+    },
+  });
+  new client.Gauge({
     name: 'sonde_fit_seconds_avg',
     help: 'Mean fit time per method over result rows of the last hour',
     labelNames: ['method'],

@@ -16,6 +16,8 @@ import { comparisonTable } from '../../../lib/report/table.ts';
 import { encodeNpy } from '../../../lib/npy.ts';
 import { encodeSafetensors } from '../../../lib/safetensors.ts';
 import { getActivationSet } from '../../db/activations.ts';
+import { loadUnembedding, logitLens, LogitLensError, type Unembedding } from '../../../lib/models/logit-lens.ts';
+import { resolveModelDir } from '../../../workers/model-resolver.ts';
 
 export function jobBody(row: jobs.JobRow, history?: { status: string; detail: string | null; at: Date }[]) {
   return {
@@ -187,6 +189,33 @@ export default async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
         return Buffer.from(encodeSafetensors({ direction: { shape: [row.dim], data: row.direction } }, meta));
       }
       return { ...row, direction: Array.from(row.direction) };
+    },
+  });
+
+  // Unembeddings are large and immutable per model directory: keep the last few in memory.
+  const lensCache = new Map<string, Promise<Unembedding>>();
+  app.route({
+    ...routeSchema('getLogitLens'),
+    handler: async (req) => {
+      const p = principalOf(req);
+      const { id, probe } = req.params as { id: string; probe: string };
+      const { k } = req.query as { k?: number };
+      const job = await loadJob(p.tenantId, id);
+      const row = await getProbe(db, id, probe);
+      if (!row) throw notFound(`probe ${probe} of job ${id}`);
+      if (job.model === 'byo') throw badRequest('this job probed uploaded activations: there is no model to read an unembedding from');
+      try {
+        const { dir } = await resolveModelDir(db, deps.config, p.tenantId, job.model);
+        if (!lensCache.has(dir)) {
+          if (lensCache.size >= 4) lensCache.delete(lensCache.keys().next().value!);
+          lensCache.set(dir, loadUnembedding(dir));
+        }
+        const u = await lensCache.get(dir)!.catch((e) => { lensCache.delete(dir); throw e; });
+        return { probe_id: probe, model: job.model, layer: row.layer, method: row.method, ...logitLens(u, row.direction, k ?? 20) };
+      } catch (e) {
+        if (e instanceof LogitLensError || (e as Error).name === 'UnrecoverableError') throw badRequest((e as Error).message);
+        throw e;
+      }
     },
   });
 }
