@@ -113,8 +113,9 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
       const { layers: acts, hits, computed } = await extractCached(client, deps.store, { modelDir: model.dir, texts, layers, pooling, batchSize: 32 }, {
         onProgress: (d) => {
           done = base + Math.round((d / texts.length) * r.pairs.pos.length * 2);
-          void jobs.setProgress(db, jobId, 'extract', done, total);
-          void bull.updateProgress({ stage: 'extract', done, total });
+          // Progress is best effort: a Postgres or Redis blip must not fail (or crash) the extraction.
+          jobs.setProgress(db, jobId, 'extract', done, total).catch(() => {});
+          bull.updateProgress({ stage: 'extract', done, total }).catch(() => {});
         },
         signal: abort.signal,
       });

@@ -24,6 +24,19 @@ export interface Workers {
   close(): Promise<void>;
 }
 
+/** Marking a job failed must survive a Postgres restart: retry for up to a minute. */
+async function retry(fn: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
+  for (let attempt = 1; attempt <= 30; attempt++) {
+    try {
+      await fn();
+      return;
+    } catch (e) {
+      if (attempt === 30) log(`giving up after 30 attempts: ${(e as Error).message}`);
+      else await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+}
+
 function isFinalFailure(job: BullJob | undefined, err: Error): boolean {
   if (!job) return false;
   return err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
@@ -76,7 +89,7 @@ export async function startWorkers(config: Config, log: (msg: string, extra?: ob
       log(`${w.name} unit ${job?.id} failed: ${err.message}`);
       if (job && isFinalFailure(job, err)) {
         const title = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' ? 'Invalid job input' : 'Worker failure';
-        void jobs.setStatus(db, (job.data as { jobId: string }).jobId, 'failed', { error: { title, detail: err.message } }).catch(() => {});
+        void retry(() => jobs.setStatus(db, (job.data as { jobId: string }).jobId, 'failed', { error: { title, detail: err.message } }), log);
       }
     });
     w.on('error', (err) => log(`${w.name} worker error: ${err.message}`));

@@ -50,16 +50,30 @@ const env = {
 };
 
 let worker: ChildProcess | null = null;
+let unexpectedExits = 0;
+let stderrTail = '';
+/**
+ * Like a process manager (compose's `restart: unless-stopped`): a worker that exits on its
+ * own is restarted — and counted, since only our kill -9s should ever stop one.
+ */
 function startWorker() {
-  worker = spawn(process.execPath, ['--import', 'tsx', 'cli/sonde.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-  worker.stderr!.on('data', () => {});
+  const w = spawn(process.execPath, ['--import', 'tsx', 'cli/sonde.ts', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  w.stderr!.on('data', (d) => { stderrTail = (stderrTail + d).slice(-2000); });
+  w.on('exit', (code, signal) => {
+    if (worker !== w) return; // killed by us
+    unexpectedExits++;
+    log(`worker exited by itself (${signal ?? `code ${code}`}); restarting. stderr: ${stderrTail.slice(-300)}`);
+    startWorker();
+  });
+  worker = w;
 }
 /** SIGKILL the worker's whole process group: the worker, its ONNX child and its fit sandboxes. */
 function killWorker() {
-  if (worker?.pid) {
-    try { process.kill(-worker.pid, 'SIGKILL'); } catch { /* gone */ }
-  }
+  const w = worker;
   worker = null;
+  if (w?.pid) {
+    try { process.kill(-w.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
 }
 
 async function main(): Promise<number> {
@@ -126,6 +140,7 @@ async function main(): Promise<number> {
     const states = await Promise.all(pending.map((id) => call('GET', `/v1/jobs/${id}`)));
     const failed = states.filter((s) => s.body.status === 'failed');
     if (failed.length) throw new Error(`job failed: ${JSON.stringify(failed[0].body.error)}`);
+    log(`${ids.length - pending.length}/${ids.length} completed`);
     pending = pending.filter((_, i) => states[i].body.status !== 'completed');
   }
   const drainSeconds = (Date.now() - t0) / 1000;
@@ -148,13 +163,15 @@ async function main(): Promise<number> {
   console.log(`result rows               ${rows} (expected ${ids.length * expectedRows})`);
   console.log(`duplicate result keys     ${dupes}`);
   console.log(`time to drain             ${drainSeconds.toFixed(1)} s`);
-  console.log(ok && dupes === 0 ? 'PASS' : 'FAIL');
+  console.log(`worker crashes (not ours) ${unexpectedExits}`);
+  const pass = ok && dupes === 0 && unexpectedExits === 0;
+  console.log(pass ? 'PASS' : 'FAIL');
   killWorker();
   await api.close();
   await db.end();
   await stopRedis();
   fs.rmSync(dataDir, { recursive: true, force: true });
-  return ok && dupes === 0 ? 0 : 1;
+  return pass ? 0 : 1;
 }
 
 main().then((code) => process.exit(code), async (e) => {
