@@ -73,6 +73,7 @@ async function main() {
   }
 
   // Drain: everything submitted so far plus enough to reach DRAIN_JOBS queued.
+  await new Promise((res) => setTimeout(res, 2000)); // requests still in flight when autocannon stopped
   const queued = await db.query(`SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1`, [tenant.id]);
   for (let i = queued.rows[0].n; i < DRAIN_JOBS; i++) {
     await fetch(`${api.url}/v1/jobs`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: jobBody });
@@ -92,9 +93,11 @@ async function main() {
   }
   const secs = (Date.now() - t0) / 1000;
   const final = await db.query(`SELECT status, count(*)::int AS n FROM jobs WHERE tenant_id = $1 GROUP BY status`, [tenant.id]);
+  const submitted = final.rows.reduce((n: number, x: { n: number }) => n + x.n, 0);
   const rows = await db.query(`SELECT count(*)::int AS n FROM results r JOIN jobs j ON j.id = r.job_id WHERE j.tenant_id = $1`, [tenant.id]);
   console.log(`jobs by status: ${JSON.stringify(Object.fromEntries(final.rows.map((x: { status: string; n: number }) => [x.status, x.n])))}`);
-  console.log(`result rows ${rows.rows[0].n} (expected ${total}); drained in ${secs.toFixed(1)} s = ${(total / secs).toFixed(1)} jobs/s; lost: ${total - (final.rows.find((x: { status: string }) => x.status === 'completed')?.n ?? 0)}`);
+  const completed = final.rows.find((x: { status: string }) => x.status === 'completed')?.n ?? 0;
+  console.log(`result rows ${rows.rows[0].n} (expected ${submitted}, one per job); drained in ${secs.toFixed(1)} s = ${(completed / secs).toFixed(1)} jobs/s; lost: ${submitted - completed}`);
   worker.kill('SIGTERM');
   const queues = createQueues(config.redisUrl, env.SONDE_QUEUE_PREFIX);
   await queues.extract.obliterate({ force: true }).catch(() => {});
