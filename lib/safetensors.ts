@@ -4,6 +4,8 @@
  * data_offsets: [begin, end]}, "__metadata__"?: {...}}, then the raw little-endian data.
  * Malformed input throws SafetensorsError with a one-line message.
  */
+import { halfToFloat } from './npy.ts';
+
 export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
 }
@@ -22,15 +24,6 @@ function bf16(u: number): number {
   const b = new DataView(new ArrayBuffer(4));
   b.setUint32(0, u << 16);
   return b.getFloat32(0);
-}
-
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 export function parseSafetensors(buf: Uint8Array, what = 'safetensors file'): Map<string, Tensor> {
@@ -64,7 +57,7 @@ export function parseSafetensors(buf: Uint8Array, what = 'safetensors file'): Ma
       switch (t.dtype) {
         case 'F64': values[i] = dv.getFloat64(p, true); break;
         case 'F32': values[i] = dv.getFloat32(p, true); break;
-        case 'F16': values[i] = half(dv.getUint16(p, true)); break;
+        case 'F16': values[i] = halfToFloat(dv.getUint16(p, true)); break;
         case 'BF16': values[i] = bf16(dv.getUint16(p, true)); break;
         case 'I64': values[i] = Number(dv.getBigInt64(p, true)); break;
         case 'I32': values[i] = dv.getInt32(p, true); break;

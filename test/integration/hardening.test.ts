@@ -10,6 +10,7 @@ import { buildApp } from '../../services/api/app.ts';
 import { createQueues, type Queues } from '../../services/queue.ts';
 import { createPool, type Db } from '../../services/db/pool.ts';
 import { testConfig, testDb, newTenant } from '../support/env.ts';
+import { mulberry32 } from '../support/rng.ts';
 
 const config = testConfig({ queuePrefix: `sonde-fuzz-${process.pid}`, rateLimitPerMinute: 100_000 });
 let app: FastifyInstance;
@@ -30,15 +31,7 @@ after(async () => {
   await db.end();
 });
 
-/** Deterministic generator (mulberry32) so a failure reproduces. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const WEIRD: unknown[] = [null, true, -1, 0, 1e308, -0.5, NaN, '', ' ', 'x'.repeat(5000), '\u0000', '../../etc/passwd', '{{text}}', [], {}, [null], { $ref: '#/x' }, '💥', 2 ** 53, 'all', ['all']];
 const FIELDS = ['model', 'dataset', 'templates', 'layers', 'pooling', 'methods', 'method_options', 'seeds', 'normalize', 'split', 'controls', 'eval_datasets', 'ensemble', 'sign_k', 'bootstrap', 'max_items', '__proto__', 'constructor'];

@@ -9,15 +9,9 @@ import { fitLayer, type ConditionData } from '../../workers/fit-layer.ts';
 import { normalizeJobRequest } from '../../lib/job-spec.ts';
 import { METHODS } from '../../lib/probe/index.ts';
 import type { PairsMeta } from '../../workers/job-artifacts.ts';
+import { mulberry32 } from '../support/rng.ts';
 
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 
 /**
