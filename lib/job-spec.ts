@@ -85,7 +85,7 @@ export function normalizeJobRequest(req: JobRequest, known: { methods: readonly 
     split,
     controls: req.controls ?? [],
     eval_datasets: req.eval_datasets ?? [],
-    ensemble: req.ensemble ?? 'none',
+    ensemble: req.ensemble ?? 'partial',
     sign_k: req.sign_k ?? 8,
     bootstrap: req.bootstrap ?? 1000,
     max_items: req.max_items ?? null,

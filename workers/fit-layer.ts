@@ -11,7 +11,8 @@ import type { Mat } from '../lib/tensor.ts';
 import { selectRows } from '../lib/tensor.ts';
 import type { JobSpec } from '../lib/job-spec.ts';
 import { agreement, fitAndEvaluate, oracleAccuracy, type ContrastData, type FitReport, type MethodName, type NormalizeMode } from '../lib/probe/index.ts';
-import { trainTestSplit } from '../lib/data/index.ts';
+import { trainTestSplit, ensemble, ENSEMBLING_MODES, type Ensembling } from '../lib/data/index.ts';
+import { Probe } from '../lib/probe/index.ts';
 import type { AgreementInput, ResultInput } from '../services/db/results.ts';
 import type { PairsMeta } from './job-artifacts.ts';
 
@@ -57,8 +58,26 @@ export function splitItems(meta: PairsMeta, spec: JobSpec, seed: number): { trai
   return { train: new Set(s.train), test: new Set(s.test) };
 }
 
-function toResult(layer: number, condition: string, template: number | null, report: FitReport, extra: { distractor?: number | null; opinion?: number | null }, nTrain: number, nTest: number): ResultInput {
+/**
+ * Test accuracy (oracle sign) under elk's three ensembling modes (lib/data/ensemble.ts):
+ * `none` reads the pos side alone, `partial` the pair (p̃, Burns et al. 2022 §2.2), `full`
+ * averages p̃ over an item's templates. Computed for every fit; the job's `ensemble`
+ * option picks which one is the headline `accuracy`.
+ */
+function ensembleAccuracies(report: FitReport, test: ContrastData, items: Int32Array): Record<Ensembling, number | null> {
+  const out = { none: null, partial: null, full: null } as Record<Ensembling, number | null>;
+  if (!test.labels || test.pos.rows === 0) return out;
+  const sides = Probe.fromJSON(report.probe).sides(test);
+  for (const mode of ENSEMBLING_MODES) {
+    const e = ensemble(mode, { pos: sides.pPos, neg: sides.pNeg, items, labels: test.labels });
+    out[mode] = e.labels ? oracleAccuracy(e.scores, e.labels) : null;
+  }
+  return out;
+}
+
+function toResult(layer: number, condition: string, template: number | null, report: FitReport, extra: { distractor?: number | null; opinion?: number | null; ensembles?: Record<Ensembling, number | null>; mode?: Ensembling }, nTrain: number, nTest: number): ResultInput {
   const t = report.test ?? report.train;
+  const headline = extra.mode && extra.mode !== 'partial' ? extra.ensembles?.[extra.mode] ?? null : null;
   return {
     layer,
     method: report.method,
@@ -69,7 +88,7 @@ function toResult(layer: number, condition: string, template: number | null, rep
     n_test: nTest,
     fit_seconds: report.fit_seconds,
     columns: {
-      accuracy: t.accuracy,
+      accuracy: headline ?? t.accuracy,
       accuracy_signed: t.accuracy_signed,
       sign_k: t.sign_k,
       auroc: t.auroc,
@@ -86,7 +105,7 @@ function toResult(layer: number, condition: string, template: number | null, rep
       distractor_accuracy: extra.distractor ?? null,
       opinion_accuracy: extra.opinion ?? null,
     },
-    metrics: { train: report.train, test: report.test, restarts: report.restarts ?? null },
+    metrics: { train: report.train, test: report.test, restarts: report.restarts ?? null, ensembling: { mode: extra.mode ?? 'partial', accuracy: extra.ensembles ?? null } },
     probe: { dim: report.direction.length, direction: report.direction, state: report.probe as object },
   };
 }
@@ -123,9 +142,12 @@ export function fitLayer(spec: JobSpec, layer: number, conditions: ConditionData
         onFit?.();
         const bits = cond.meta.control_bits ? Int8Array.from(testRows, (i) => cond.meta.control_bits![i]) : null;
         const bitAcc = bits ? oracleAccuracy(report.test_scores, bits) : null;
+        const ensembles = ensembleAccuracies(report, contrastData(cond, testRows), Int32Array.from(testRows, (i) => cond.meta.items[i]));
         results.push(toResult(layer, cond.name, null, report, {
           distractor: cond.name === 'distractor' ? bitAcc : null,
           opinion: cond.name === 'explicit-opinion' ? bitAcc : null,
+          ensembles,
+          mode: spec.ensemble,
         }, trainRows.length, testRows.length));
         reports.push(report);
         // Transfer: the clean probe evaluated on each other dataset (all of its items).

@@ -83,3 +83,36 @@ test('fitLayer is deterministic for the same spec and data', () => {
   const b = fitLayer(spec, 0, [data]).results.map((r) => r.columns.accuracy);
   assert.deepEqual(a, b);
 });
+
+test('ensembling: all three of elk\'s modes are reported; the job option picks the headline accuracy', () => {
+  const data = planted('clean', 100, 3, 8, 0.6, 0, 5);
+  for (const mode of ['partial', 'full', 'none'] as const) {
+    const spec = normalizeJobRequest({ methods: ['lr', 'pca'], seeds: 1, bootstrap: 0, ensemble: mode }, { methods: METHODS, defaultDataset: 'x' });
+    for (const r of fitLayer(spec, 0, [data]).results) {
+      const e = (r.metrics as { ensembling: { mode: string; accuracy: Record<string, number> } }).ensembling;
+      assert.equal(e.mode, mode);
+      for (const m of ['none', 'partial', 'full']) assert.ok(e.accuracy[m] >= 0.5 && e.accuracy[m] <= 1, `${m}: ${e.accuracy[m]}`);
+      // partial is the per-pair p̃ rule the other metrics use.
+      assert.ok(Math.abs(e.accuracy.partial - (r.metrics as { test: { accuracy: number } }).test.accuracy) < 1e-12);
+      assert.equal(r.columns.accuracy, e.accuracy[mode]);
+    }
+  }
+  // Averaging a truth-tracking probe's credences over an item's three templates helps, as Burns et al. report.
+  const spec = normalizeJobRequest({ methods: ['lr'], seeds: 1, bootstrap: 0 }, { methods: METHODS, defaultDataset: 'x' });
+  const e = (fitLayer(spec, 0, [data]).results[0].metrics as { ensembling: { accuracy: Record<string, number> } }).ensembling.accuracy;
+  assert.ok(e.full >= e.partial - 0.02, `full ${e.full} vs partial ${e.partial}`);
+});
+
+test('transfer: the clean probe is evaluated on every pair of each eval dataset', () => {
+  const spec = normalizeJobRequest({ methods: ['lr', 'pca'], seeds: 2, bootstrap: 0 }, { methods: METHODS, defaultDataset: 'x' });
+  const clean = planted('clean', 80, 1, 8, 1.0, 0, 7);
+  const other = planted('transfer:other', 50, 1, 8, 1.0, 0, 8);
+  const rows = fitLayer(spec, 0, [clean, other]).results.filter((r) => r.control === 'transfer:other');
+  assert.equal(rows.length, 2 * 2);
+  for (const r of rows) {
+    assert.equal(r.n_test, 50);
+    assert.equal(r.n_train, 48, 'trained on the clean split only');
+  }
+  // The planted truth direction is shared, so LR transfers.
+  for (const r of rows.filter((x) => x.method === 'lr')) assert.ok(r.columns.accuracy > 0.9, `LR transfers: ${r.columns.accuracy}`);
+});
