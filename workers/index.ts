@@ -54,7 +54,7 @@ export async function startWorkers(config: Config, log: (msg: string, extra?: ob
     return c;
   };
   const client = new ExtractionClient({ threads: config.extractThreads, provider: config.executionProvider });
-  const store = new LocalActivationStore(path.join(config.dataDir, 'activations-cache'));
+  const store = new LocalActivationStore(path.join(config.dataDir, 'activations')) // shared with `sonde extract`;
 
   const extractWorker = new Worker<ExtractPayload>(
     QUEUES.extract,

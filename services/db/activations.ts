@@ -1,4 +1,4 @@
-/** Uploaded activation sets (bring your own activations). Files live under SONDE_DATA_DIR/activations/<id>/. */
+/** Uploaded activation sets (bring your own activations). Files live under SONDE_DATA_DIR/uploads/activations/<id>/. */
 import type { Queryable } from './pool.ts';
 
 export interface ActivationSet {

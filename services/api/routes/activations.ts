@@ -2,7 +2,7 @@
  * /v1/activations: bring your own activations. multipart/form-data with files `pos` and
  * `neg` (.npy or single-tensor .safetensors, n×d float) and optional `labels` (n of 0/1),
  * or one `file` (.safetensors holding tensors pos, neg[, labels]); field `name`. Stored
- * under SONDE_DATA_DIR/activations/<id>/ as .npy; a job with `activations: <id>` probes
+ * under SONDE_DATA_DIR/uploads/activations/<id>/ as .npy; a job with `activations: <id>` probes
  * them without a model.
  */
 import crypto from 'node:crypto';
@@ -94,7 +94,7 @@ export default async function activationRoutes(app: FastifyInstance, deps: AppDe
         throw new HttpProblem(413, 'Content Too Large', 'storage quota exceeded');
       }
       const id = crypto.randomUUID();
-      const dir = path.join(deps.config.dataDir, 'activations', id);
+      const dir = path.join(deps.config.dataDir, 'uploads', 'activations', id);
       await fs.mkdir(dir, { recursive: true });
       const posBytes = encodeMat(pos);
       const negBytes = encodeMat(neg);
