@@ -118,6 +118,23 @@ async function main(): Promise<number> {
     await sleep(rand(200, 1000));
     startWorker();
   }
+  // Graceful stops: SIGTERM mid-job; the worker must exit on its own (in-flight units finish
+  // or are picked up again) within the lock time plus a margin.
+  let slowestStop = 0;
+  for (let k = 0; k < 2; k++) {
+    ids.push((await call('POST', '/v1/jobs', { ...spec, split: { seed: 200 + k } })).body.id);
+    await sleep(rand(1000, 2500));
+    const w = worker!;
+    worker = null; // our stop, not a crash
+    const t = Date.now();
+    const exited = new Promise<void>((r) => w.once('exit', () => r()));
+    w.kill('SIGTERM');
+    const inTime = await Promise.race([exited.then(() => true), sleep(60_000).then(() => false)]);
+    if (!inTime) { try { process.kill(-w.pid!, 'SIGKILL'); } catch { /* gone */ } throw new Error('worker did not stop within 60 s of SIGTERM'); }
+    slowestStop = Math.max(slowestStop, Date.now() - t);
+    log(`SIGTERM #${k + 1}: worker stopped in ${Date.now() - t} ms`);
+    startWorker();
+  }
   if (!args.has('--no-redis-restart')) {
     // A few more jobs, then Redis goes down and comes back from its AOF.
     for (let i = 0; i < 2; i++) ids.push((await call('POST', '/v1/jobs', { ...spec, split: { seed: 100 + i } })).body.id);
@@ -157,6 +174,7 @@ async function main(): Promise<number> {
   console.log('\n=== fault-injection results');
   console.log(`jobs submitted            ${ids.length}`);
   console.log(`worker kill -9            ${KILLS}`);
+  console.log(`worker SIGTERM            2 (slowest stop ${(slowestStop / 1000).toFixed(1)} s)`);
   console.log(`Redis restarts (AOF)      ${args.has('--no-redis-restart') ? 0 : 1}`);
   console.log(`Postgres restarts         ${args.has('--no-pg-restart') ? 0 : 1}`);
   console.log(`jobs completed            ${ids.length - pending.length} / ${ids.length}`);

@@ -213,3 +213,15 @@ test('Prometheus metrics are exposed with the sonde_ prefix', async () => {
   }
   assert.match(res.body, /sonde_queue_jobs\{queue="extract",state="waiting"\} \d+/);
 });
+
+test('the spec is served rendered at /docs', async () => {
+  const docs = await app.inject({ method: 'GET', url: '/docs' });
+  assert.ok([200, 302].includes(docs.statusCode));
+  const page = await app.inject({ method: 'GET', url: docs.statusCode === 302 ? new URL(String(docs.headers.location), 'http://x/docs/').pathname : '/docs' });
+  assert.equal(page.statusCode, 200);
+  assert.match(String(page.headers['content-type']), /text\/html/);
+  const json = await app.inject({ method: 'GET', url: '/docs/json' });
+  assert.equal(json.statusCode, 200);
+  assert.equal(json.json().info.title, 'Sonde API');
+  assert.ok(json.json().paths['/v1/jobs']);
+});
