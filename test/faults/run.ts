@@ -18,6 +18,7 @@ import { migrate } from '../../services/db/migrate.ts';
 import { createPool } from '../../services/db/pool.ts';
 import { createApiKey, createTenant } from '../../services/db/tenants.ts';
 import { startApi } from '../../services/api/server.ts';
+import { createQueues } from '../../services/queue.ts';
 
 const args = new Set(process.argv.slice(2));
 const KILLS = Number(process.env.FAULT_KILLS ?? 10);
@@ -50,6 +51,7 @@ const env = {
 };
 
 let worker: ChildProcess | null = null;
+let workerStartedAt = 0;
 let unexpectedExits = 0;
 let stderrTail = '';
 /**
@@ -66,6 +68,7 @@ function startWorker() {
     startWorker();
   });
   worker = w;
+  workerStartedAt = Date.now();
 }
 /** SIGKILL the worker's whole process group: the worker, its ONNX child and its fit sandboxes. */
 function killWorker() {
@@ -99,6 +102,25 @@ async function main(): Promise<number> {
       }
     }
   };
+  const queues = createQueues(config.redisUrl, config.queuePrefix);
+  /**
+   * Units the *current* worker took and holds right now (extract + fit): a fault only
+   * counts when it hits work in flight. Units a killed worker left active (their lock not
+   * yet expired) were taken before this worker started and do not count.
+   */
+  const active = async () => {
+    const held = [
+      ...(await queues.extract.getJobs(['active']).catch(() => [])),
+      ...(await queues.fit.getJobs(['active']).catch(() => [])),
+    ];
+    return held.filter((j) => j && (j.processedOn ?? 0) >= workerStartedAt).length;
+  };
+  const waitActive = async (ms: number) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) { if ((await active()) > 0) return true; await sleep(100); }
+    return false;
+  };
+  let hitInFlight = 0;
   const spec = { methods: ['pca', 'lr', 'kmeans'], seeds: 2, max_items: 80, bootstrap: 100 };
   const expectedRows = 2 /* layers */ * 3 /* methods */ * 2 /* seeds */;
   const t0 = Date.now();
@@ -112,9 +134,12 @@ async function main(): Promise<number> {
   log(`submitted ${ids.length} jobs`);
 
   for (let k = 0; k < KILLS; k++) {
-    await sleep(rand(1500, 4000));
+    const busy = await waitActive(20_000);
+    await sleep(rand(0, 1500));
+    const n = await active();
+    if (busy && n > 0) hitInFlight++;
     killWorker();
-    log(`kill -9 #${k + 1}`);
+    log(`kill -9 #${k + 1} (${n} unit(s) in flight)`);
     await sleep(rand(200, 1000));
     startWorker();
   }
@@ -123,7 +148,9 @@ async function main(): Promise<number> {
   let slowestStop = 0;
   for (let k = 0; k < 2; k++) {
     ids.push((await call('POST', '/v1/jobs', { ...spec, split: { seed: 200 + k } })).body.id);
-    await sleep(rand(1000, 2500));
+    await waitActive(20_000);
+    await sleep(rand(0, 800));
+    const inFlight = await active();
     const w = worker!;
     worker = null; // our stop, not a crash
     const t = Date.now();
@@ -132,7 +159,7 @@ async function main(): Promise<number> {
     const inTime = await Promise.race([exited.then(() => true), sleep(60_000).then(() => false)]);
     if (!inTime) { try { process.kill(-w.pid!, 'SIGKILL'); } catch { /* gone */ } throw new Error('worker did not stop within 60 s of SIGTERM'); }
     slowestStop = Math.max(slowestStop, Date.now() - t);
-    log(`SIGTERM #${k + 1}: worker stopped in ${Date.now() - t} ms`);
+    log(`SIGTERM #${k + 1} (${inFlight} unit(s) in flight): worker stopped in ${Date.now() - t} ms`);
     startWorker();
   }
   if (!args.has('--no-redis-restart')) {
@@ -173,7 +200,7 @@ async function main(): Promise<number> {
   }
   console.log('\n=== fault-injection results');
   console.log(`jobs submitted            ${ids.length}`);
-  console.log(`worker kill -9            ${KILLS}`);
+  console.log(`worker kill -9            ${KILLS} (${hitInFlight} with units in flight)`);
   console.log(`worker SIGTERM            2 (slowest stop ${(slowestStop / 1000).toFixed(1)} s)`);
   console.log(`Redis restarts (AOF)      ${args.has('--no-redis-restart') ? 0 : 1}`);
   console.log(`Postgres restarts         ${args.has('--no-pg-restart') ? 0 : 1}`);
@@ -185,6 +212,7 @@ async function main(): Promise<number> {
   const pass = ok && dupes === 0 && unexpectedExits === 0;
   console.log(pass ? 'PASS' : 'FAIL');
   killWorker();
+  await queues.close();
   await api.close();
   await db.end();
   await stopRedis();
