@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     const job = await client.request('POST', '/v1/jobs', body);
     console.log(`submitted job ${job.id}: model ${job.spec.model}, dataset ${job.spec.dataset}, methods ${job.spec.methods.join(', ')}, ${job.spec.seeds} seeds`);
     const code = await watch(client, job.id);
-    console.log(`\ndone in ${((Date.now() - t0) / 1000).toFixed(1)} s (first run includes converting use-lite to ONNX).`);
+    console.log(`\ndone in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
     console.log(`Results: curl -H "Authorization: Bearer ${key}" ${api.url}/v1/jobs/${job.id}/results`);
     if (flags['keep-running']) {
       console.log('service keeps running (Ctrl-C to stop)');
