@@ -121,6 +121,17 @@ async function main(): Promise<number> {
     return false;
   };
   let hitInFlight = 0;
+  let readyzChecks = 0;
+  const readyzRecovery: number[] = [];
+  /** Seconds until /readyz answers 200 again, with nobody restarting the API. */
+  const untilReady = async () => {
+    const t = Date.now();
+    while (Date.now() - t < 60_000) {
+      if ((await fetch(new URL('/readyz', api.url)).then((r) => r.status, () => 0)) === 200) return (Date.now() - t) / 1000;
+      await sleep(200);
+    }
+    throw new Error('readyz did not recover within 60 s');
+  };
   const spec = { methods: ['pca', 'lr', 'kmeans'], seeds: 2, max_items: 80, bootstrap: 100 };
   const expectedRows = 2 /* layers */ * 3 /* methods */ * 2 /* seeds */;
   const t0 = Date.now();
@@ -168,13 +179,18 @@ async function main(): Promise<number> {
     await sleep(1500);
     log('restarting Redis (AOF)');
     await stopRedis();
+    const down = await fetch(new URL('/readyz', api.url)).then((r) => r.status, () => 0);
+    if (down !== 503) throw new Error(`readyz answered ${down} while Redis was down, expected 503`);
+    readyzChecks++;
     await sleep(1000);
     startRedis();
+    readyzRecovery.push(await untilReady());
   }
   if (!args.has('--no-pg-restart')) {
     await sleep(2000);
     log('restarting Postgres');
     execFileSync('bash', ['-c', 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -1) main restart']);
+    readyzRecovery.push(await untilReady());
   }
 
   const deadline = Date.now() + 15 * 60_000;
@@ -204,6 +220,7 @@ async function main(): Promise<number> {
   console.log(`worker SIGTERM            2 (slowest stop ${(slowestStop / 1000).toFixed(1)} s)`);
   console.log(`Redis restarts (AOF)      ${args.has('--no-redis-restart') ? 0 : 1}`);
   console.log(`Postgres restarts         ${args.has('--no-pg-restart') ? 0 : 1}`);
+  console.log(`readyz                    503 while Redis was down (${readyzChecks} check); back to 200 in ${readyzRecovery.map((s) => `${s.toFixed(1)} s`).join(' / ')} (Redis / Postgres)`);
   console.log(`jobs completed            ${ids.length - pending.length} / ${ids.length}`);
   console.log(`result rows               ${rows} (expected ${ids.length * expectedRows})`);
   console.log(`duplicate result keys     ${dupes}`);
