@@ -31,6 +31,8 @@ export interface Config {
   lockMs: number;
   /** How often a unit may stall (its worker died) before it counts as failed. */
   maxStalledCount: number;
+  /** Size the activation cache is pruned to (least recently used first) after each extraction. */
+  activationCacheMaxBytes: number;
   maxConcurrentJobsPerTenant: number;
 }
 
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: int(env, 'SONDE_RATE_LIMIT', 600),
     lockMs: int(env, 'SONDE_LOCK_MS', 30_000),
     maxStalledCount: int(env, 'SONDE_MAX_STALLED', 10),
+    activationCacheMaxBytes: int(env, 'SONDE_ACTIVATION_CACHE_MAX_BYTES', 20 * 2 ** 30),
     maxConcurrentJobsPerTenant: int(env, 'SONDE_MAX_CONCURRENT_JOBS', 20),
   };
 }

@@ -103,6 +103,7 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
       return { ...c, pairs };
     });
     const total = rendered.reduce((n, r) => n + r.pairs.pos.length * 2, 0);
+    const usedKeys: string[] = [];
     let done = 0;
     for (const r of rendered) {
       // Unique texts only: templates without {{text}} differences repeat, and the two sides may coincide.
@@ -110,7 +111,7 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
       const index = new Map(texts.map((t, i) => [t, i]));
       const base = done;
       const started = performance.now();
-      const { layers: acts, hits, computed } = await extractCached(client, deps.store, { modelDir: model.dir, texts, layers, pooling, batchSize: 32 }, {
+      const { layers: acts, hits, computed, key: cacheKey } = await extractCached(client, deps.store, { modelDir: model.dir, texts, layers, pooling, batchSize: 32 }, {
         onProgress: (d) => {
           done = base + Math.round((d / texts.length) * r.pairs.pos.length * 2);
           // Progress is best effort: a Postgres or Redis blip must not fail (or crash) the extraction.
@@ -121,6 +122,7 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
       });
       if (hits.length) deps.log(`job ${jobId} ${r.name}: layers ${hits.join(', ')} from the activation store`);
       if (computed.length) await jobs.addExtractStats(db, jobId, texts.length, (performance.now() - started) / 1000);
+      usedKeys.push(cacheKey);
       done = base + r.pairs.pos.length * 2;
       const dir = conditionDir(config.dataDir, jobId, r.name);
       const posIdx = r.pairs.pos.map((t) => index.get(t)!);
@@ -144,6 +146,8 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
         dim,
       });
     }
+    const pruned = await deps.store.prune(config.activationCacheMaxBytes, usedKeys);
+    if (pruned.removed.length) deps.log(`activation cache: evicted ${pruned.removed.length} entries, ${pruned.bytes} bytes kept`);
   } catch (e) {
     if (abort.signal.aborted) return; // cancelled: nothing more to do
     // Input the model cannot take (a text longer than its context, a broken manifest): no retry can fix it.

@@ -48,6 +48,8 @@ export interface ActivationStore {
   get(key: string, layer: number, side: Side): Promise<Mat | null>;
   put(key: string, parts: ActivationKeyParts, layer: number, side: Side, m: Mat): Promise<void>;
   manifest(key: string): Promise<EntryManifest | null>;
+  /** Least-recently-used eviction down to `maxBytes`, never touching `keep`. */
+  prune(maxBytes: number, keep?: readonly string[]): Promise<{ removed: string[]; bytes: number }>;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -111,7 +113,45 @@ export class LocalActivationStore implements ActivationStore {
     const entry = (await this.manifest(key))?.files[slot(layer, side)];
     if (!entry) return null;
     const file = path.join(this.dir(key), entry.file);
-    return npyToMat(parseNpy(await fs.readFile(file), file), file);
+    const m = npyToMat(parseNpy(await fs.readFile(file), file), file);
+    // The manifest's mtime is the entry's last use, for least-recently-used eviction (prune).
+    const now = new Date();
+    await fs.utimes(path.join(this.dir(key), 'manifest.json'), now, now).catch(() => {});
+    return m;
+  }
+
+  /**
+   * Least-recently-used eviction: while the store holds more than `maxBytes`, remove whole
+   * entries, oldest last use first (`keep` is never removed: the entry a running job just
+   * wrote or read). A reader racing a removal only recomputes — never reads a partial entry,
+   * since the manifest goes first. Returns what was removed.
+   */
+  async prune(maxBytes: number, keep: readonly string[] = []): Promise<{ removed: string[]; bytes: number }> {
+    const entries: { key: string; dir: string; bytes: number; used: number }[] = [];
+    let total = 0;
+    for (const prefix of await fs.readdir(this.root).catch(() => [] as string[])) {
+      const sub = path.join(this.root, prefix);
+      for (const key of await fs.readdir(sub).catch(() => [] as string[])) {
+        if (!HEX64.test(key)) continue;
+        const dir = path.join(sub, key);
+        let bytes = 0;
+        for (const f of await fs.readdir(dir).catch(() => [] as string[])) bytes += (await fs.stat(path.join(dir, f)).catch(() => ({ size: 0 }))).size;
+        const used = (await fs.stat(path.join(dir, 'manifest.json')).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
+        entries.push({ key, dir, bytes, used });
+        total += bytes;
+      }
+    }
+    const removed: string[] = [];
+    entries.sort((a, b) => a.used - b.used);
+    for (const e of entries) {
+      if (total <= maxBytes) break;
+      if (keep.includes(e.key)) continue;
+      await fs.rm(path.join(e.dir, 'manifest.json'), { force: true });
+      await fs.rm(e.dir, { recursive: true, force: true });
+      total -= e.bytes;
+      removed.push(e.key);
+    }
+    return { removed, bytes: total };
   }
 
   /**
