@@ -154,3 +154,16 @@ test('a registered decoder model (HF GPT-2 export) runs through the same path, w
   assert.equal(noLens.status, 400);
   assert.match(noLens.body.detail, /unembedding/);
 });
+
+test('transfer: a probe trained on one dataset is evaluated on another (eval_datasets)', { timeout: 300_000 }, async () => {
+  const submit = await call('POST', '/v1/jobs', { methods: ['lr', 'pca'], seeds: 1, max_items: 80, bootstrap: 0, eval_datasets: ['sentiment-afinn'] });
+  assert.equal(submit.status, 202, JSON.stringify(submit.body));
+  const job = await waitFor(submit.body.id, ['completed', 'failed'], 240_000);
+  assert.equal(job.status, 'completed', JSON.stringify(job.error));
+  const { body } = await call('GET', `/v1/jobs/${job.id}/results`);
+  const transfer = body.results.filter((r: { control: string | null }) => r.control === 'transfer:sentiment-afinn');
+  assert.equal(transfer.length, 2 * 2, 'layers × methods');
+  for (const r of transfer) assert.equal(r.n_test, 80, 'every (sampled) item of the other dataset is a test pair');
+  const lr = transfer.filter((r: { method: string; layer: number }) => r.method === 'lr' && r.layer === 1)[0];
+  assert.ok(lr.accuracy > 0.6, `sentiment learnt on reviews transfers to AFINN sentences: ${lr.accuracy}`);
+});
