@@ -1,7 +1,6 @@
 /** Minimal flag parsing shared by the CLI commands: `--name value`, `--flag`, positionals. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { BadInputError } from '../lib/errors.ts';
+export class UsageError extends BadInputError {}
 
 export interface ParsedArgs {
   flags: Record<string, string | true>;

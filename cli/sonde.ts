@@ -3,6 +3,16 @@
  * error), 2 bad usage or bad input (one-line message on stderr), 3 cannot reach a service.
  */
 import { UsageError } from './args.ts';
+import { errorKind, type ErrorKind } from '../lib/errors.ts';
+
+/** The one mapping from error kinds to exit codes (lib/errors.ts). */
+export function exitCode(kind: ErrorKind | null): number {
+  switch (kind) {
+    case 'bad-input': case 'not-found': case 'too-large': case 'conflict': case 'forbidden': case 'unauthenticated': return 2;
+    case 'unavailable': return 3;
+    default: return 1;
+  }
+}
 
 const HELP = `sonde — unsupervised knowledge discovery in language models
 
@@ -63,17 +73,9 @@ export async function run(argv: string[]): Promise<number> {
     if (!load) throw new UsageError(`unknown command "${cmd}" (sonde --help lists them)`);
     return await (await load())(rest);
   } catch (e) {
-    const err = e as Error & { code?: string };
-    if (err instanceof UsageError || /^(Usage|Npy|Safetensors|Dataset|DataInput|JobSpec|ExtractInput|ModelManifest|ExposeLayersInput|ProtoFormat|Template|Control|Split|Probe\w*)Error$/.test(err.name)) {
-      console.error(`sonde ${cmd}: ${err.message}`);
-      return 2;
-    }
-    if (err.code === 'ECONNREFUSED') {
-      console.error(`sonde ${cmd}: cannot connect (${err.message})`);
-      return 3;
-    }
+    const err = e as Error;
     console.error(`sonde ${cmd}: ${err.message}`);
-    return 1;
+    return exitCode(errorKind(e));
   }
 }
 

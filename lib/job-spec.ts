@@ -3,6 +3,7 @@
  * in (stored in jobs.spec, read by the workers). Shape validation happens against
  * openapi.yaml; this module adds the defaults and the checks JSON Schema cannot express.
  */
+import { BadInputError } from './errors.ts';
 export const DEFAULT_METHODS = ['ccs', 'pca', 'nmf', 'kmeans', 'random', 'lr'] as const;
 
 export interface JobRequest {
@@ -46,9 +47,7 @@ export interface JobSpec {
   activations: string | null;
 }
 
-export class JobSpecError extends Error {
-  override name = 'JobSpecError';
-}
+export class JobSpecError extends BadInputError {}
 
 export const DEFAULT_MODEL = 'use-lite';
 

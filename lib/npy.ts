@@ -4,11 +4,10 @@
  * Malformed input throws NpyError with a one-line message (the CLI and API turn it into
  * exit code 2 / HTTP 400).
  */
+import { BadInputError } from './errors.ts';
 import type { Mat } from './tensor.ts';
 
-export class NpyError extends Error {
-  override name = 'NpyError';
-}
+export class NpyError extends BadInputError {}
 
 export type NpyDtype = '<f4' | '<f8' | '<f2' | '<i1' | '<i2' | '<i4' | '<i8' | '|u1' | '<u2' | '<u4' | '|b1' | '|i1';
 

@@ -4,11 +4,10 @@
  * data_offsets: [begin, end]}, "__metadata__"?: {...}}, then the raw little-endian data.
  * Malformed input throws SafetensorsError with a one-line message.
  */
+import { BadInputError } from './errors.ts';
 import { halfToFloat } from './npy.ts';
 
-export class SafetensorsError extends Error {
-  override name = 'SafetensorsError';
-}
+export class SafetensorsError extends BadInputError {}
 
 export interface Tensor {
   dtype: string;

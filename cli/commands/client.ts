@@ -2,6 +2,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, required, str, intFlag, UsageError } from '../args.ts';
+import {
+  BadInputError, ConflictError, ForbiddenError, NotFoundError, QuotaError, SondeError, TooLargeError, UnauthenticatedError, UnavailableError,
+} from '../../lib/errors.ts';
 
 export interface ApiClient {
   url: string;
@@ -9,10 +12,12 @@ export interface ApiClient {
   request<T = any>(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
 }
 
-export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
+/** An API error answer as the error kind its status stands for (lib/errors.ts), so exit codes follow. */
+export function apiError(status: number, message: string): SondeError {
+  const Kind = status === 401 ? UnauthenticatedError : status === 403 ? ForbiddenError : status === 404 ? NotFoundError
+    : status === 409 || status === 422 ? ConflictError : status === 413 ? TooLargeError : status === 429 ? QuotaError
+    : status === 503 ? UnavailableError : status < 500 ? BadInputError : SondeError;
+  return Object.assign(new Kind(message), { status });
 }
 
 export function apiClient(url = process.env.SONDE_URL ?? 'http://127.0.0.1:8080', key = process.env.SONDE_API_KEY ?? ''): ApiClient {
@@ -26,11 +31,11 @@ export function apiClient(url = process.env.SONDE_URL ?? 'http://127.0.0.1:8080'
         headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
         body: body !== undefined ? JSON.stringify(body) : undefined,
       }).catch((e: Error & { cause?: { code?: string } }) => {
-        throw Object.assign(new Error(`cannot reach ${url}: ${e.cause?.code ?? e.message}`), { code: 'ECONNREFUSED' });
+        throw new UnavailableError(`cannot reach ${url}: ${e.cause?.code ?? e.message}`);
       });
       const text = await res.text();
       const data = text ? JSON.parse(text) : null;
-      if (!res.ok) throw new ApiError(res.status, `${res.status} ${data?.title ?? ''}: ${data?.detail ?? text}`);
+      if (!res.ok) throw apiError(res.status, `${res.status} ${data?.title ?? ''}: ${data?.detail ?? text}`);
       return data;
     },
   };

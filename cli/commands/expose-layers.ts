@@ -2,8 +2,9 @@
  * `sonde models expose-layers --model IN.onnx --out OUT.onnx [--pattern REGEX] [--layers 0,1]`
  * Adds residual-stream tensors of an ONNX export as graph outputs (lib/models/expose-layers.ts).
  */
+import { BadInputError } from '../../lib/errors.ts';
 import { UsageError, parseArgs, required, str } from '../args.ts';
-import { ExposeLayersInputError, exposeLayers } from '../../lib/models/expose-layers.ts';
+import { exposeLayers } from '../../lib/models/expose-layers.ts';
 
 const HELP = `sonde models expose-layers --model IN.onnx --out OUT.onnx [--pattern REGEX] [--layers 0,1]
 
@@ -35,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(added.length ? `added ${added.length} outputs:\n${added.map((a) => `  ${a}`).join('\n')}` : 'no new outputs (all already exposed)');
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ExposeLayersInputError) {
+    if (err instanceof BadInputError) {
       console.error(`sonde models expose-layers: ${err.message}`);
       return 2;
     }

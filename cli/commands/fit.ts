@@ -9,10 +9,11 @@
  *
  * Bad flags or malformed / mismatched files: one line on stderr, exit code 2.
  */
+import { BadInputError } from '../../lib/errors.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs, str, intFlag, required, UsageError } from '../args.ts';
-import { npyToLabels, npyToMat, parseNpy, NpyError } from '../../lib/npy.ts';
-import { fitAndEvaluate, METHODS, NORMALIZE_MODES, ProbeInputError, type ContrastData, type MethodName, type NormalizeMode } from '../../lib/probe/index.ts';
+import { npyToLabels, npyToMat, parseNpy } from '../../lib/npy.ts';
+import { fitAndEvaluate, METHODS, NORMALIZE_MODES, type ContrastData, type MethodName, type NormalizeMode } from '../../lib/probe/index.ts';
 
 const HELP = `sonde fit --pos X_POS.npy --neg X_NEG.npy [--labels Y.npy] --method NAME [flags]
 
@@ -111,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof NpyError || e instanceof ProbeInputError) {
+    if (e instanceof BadInputError) {
       console.error(`sonde fit: ${(e as Error).message}`);
       return 2;
     }

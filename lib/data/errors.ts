@@ -3,13 +3,11 @@
  * Each carries a one-line message; the CLI maps any `DataInputError` to exit code 2 and the
  * API to HTTP 400, so callers test `err instanceof DataInputError` and nothing finer.
  */
-export class DataInputError extends Error {
-  override name = 'DataInputError';
-}
+import { BadInputError } from '../errors.ts';
+export class DataInputError extends BadInputError {}
 
 /** An uploaded or built-in dataset failed to parse or validate. */
 export class DatasetError extends DataInputError {
-  override name = 'DatasetError';
   /** The problems found, each with its line number where one applies (1-based, as editors count). */
   readonly problems: { line: number | null; message: string }[];
 
@@ -20,19 +18,13 @@ export class DatasetError extends DataInputError {
 }
 
 /** A prompt template is malformed or does not fit the dataset kind. */
-export class TemplateError extends DataInputError {
-  override name = 'TemplateError';
-}
+export class TemplateError extends DataInputError {}
 
 /** A job's `controls` option is malformed. */
-export class ControlError extends DataInputError {
-  override name = 'ControlError';
-}
+export class ControlError extends DataInputError {}
 
 /** A train/test split cannot be made as asked. */
-export class SplitError extends DataInputError {
-  override name = 'SplitError';
-}
+export class SplitError extends DataInputError {}
 
 /** How many problems a message shows before "and N more". */
 export const MAX_REPORTED_PROBLEMS = 5;

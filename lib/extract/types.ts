@@ -1,4 +1,5 @@
 /** The extraction request and the messages between ExtractionClient and its child process. */
+import { BadInputError } from '../errors.ts';
 import type { Pooling } from '../models/types.ts';
 
 export type { Pooling };
@@ -38,9 +39,7 @@ export interface ExtractStats {
 }
 
 /** Bad request (unknown layer, empty input, text too long): the CLI exits 2, the API answers 400. */
-export class ExtractInputError extends Error {
-  override name = 'ExtractInputError';
-}
+export class ExtractInputError extends BadInputError {}
 
 export type ToChild =
   | { type: 'extract'; id: number; req: ExtractRequest }

@@ -14,6 +14,7 @@
  * SkipLayerNormalization only when the Add's result is not a graph output, so exposing
  * happens before, and ORT optimises at load.
  */
+import { BadInputError } from '../errors.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeModel, encodeModel } from './onnx/codec.ts';
@@ -21,9 +22,7 @@ import { DataType } from './onnx/types.ts';
 import type { GraphProto, NodeProto, ValueInfoProto } from './onnx/types.ts';
 
 /** Bad model file, pattern or layer selection (the CLI exits 2, the API answers 400). */
-export class ExposeLayersInputError extends Error {
-  override name = 'ExposeLayersInputError';
-}
+export class ExposeLayersInputError extends BadInputError {}
 
 /** Ops that open a normalisation: fused LayerNorm/RMSNorm, or the first op of a decomposed one. */
 const NORM_OPS = new Set([

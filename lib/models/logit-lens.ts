@@ -9,6 +9,7 @@
  * residual stream: the ranking is exact. (The final norm before the unembedding is not
  * applied, as in the original logit lens on residual directions.)
  */
+import { BadInputError } from '../errors.ts';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { loadModelDir } from './model-dir.ts';
@@ -16,9 +17,7 @@ import { decodeModel } from './onnx/codec.ts';
 import type { TensorProto } from './onnx/types.ts';
 import { halfToFloat } from '../npy.ts';
 
-export class LogitLensError extends Error {
-  override name = 'LogitLensInputError';
-}
+export class LogitLensError extends BadInputError {}
 
 export interface Unembedding {
   vocab: number;

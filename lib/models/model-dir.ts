@@ -3,6 +3,7 @@
  * `sonde.json`. This module loads and validates one, hashes its weights, and keeps
  * user-supplied paths inside the configured model root.
  */
+import { BadInputError } from '../errors.ts';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -10,9 +11,7 @@ import path from 'node:path';
 import type { ModelManifest, Pooling } from './types.ts';
 
 /** Bad model directory or manifest. The name contains "Manifest" so the CLI exits 2. */
-export class ModelManifestError extends Error {
-  override name = 'ModelManifestError';
-}
+export class ModelManifestError extends BadInputError {}
 
 const POOLINGS: readonly Pooling[] = ['last', 'first', 'mean'];
 /** External-data names that exporters write by default (torch.onnx, optimum). */

@@ -4,10 +4,9 @@
  * chunked writer that never copies large byte fields (an ONNX model's weights can be
  * gigabytes of `raw_data`; we reference those slices instead of copying them per level).
  */
+import { BadInputError } from '../../errors.ts';
 
-export class ProtoFormatError extends Error {
-  override name = 'ProtoFormatError';
-}
+export class ProtoFormatError extends BadInputError {}
 
 export type Int64 = number | bigint;
 

@@ -4,13 +4,12 @@
  * every weight as little-endian float32/int32 concatenated in manifest order
  * (TF.js weights format: https://www.tensorflow.org/js/guide/save_load#model_json).
  */
+import { BadInputError } from '../../errors.ts';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export class UseLiteSourceError extends Error {
-  override name = 'UseLiteSourceError';
-}
+export class UseLiteSourceError extends BadInputError {}
 
 export interface TfjsWeight {
   name: string;

@@ -2,6 +2,13 @@
 import type { FastifyInstance, FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem } from '../problem.ts';
+import { SondeError, type ErrorKind } from '../../../lib/errors.ts';
+
+/** The one mapping from error kinds (lib/errors.ts) to HTTP status codes. */
+export const STATUS_OF: Record<ErrorKind, number> = {
+  'bad-input': 400, unauthenticated: 401, forbidden: 403, 'not-found': 404, conflict: 409,
+  'too-large': 413, quota: 429, unavailable: 503,
+};
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
@@ -21,6 +28,10 @@ export default fp(async function errors(app: FastifyInstance) {
     let extra: Record<string, unknown> = {};
     if (err instanceof HttpProblem) {
       ({ status, detail, title, extra } = err);
+    } else if (err instanceof SondeError) {
+      status = STATUS_OF[err.kind];
+      detail = err.message;
+      extra = err.extra;
     } else if ((err as FastifyError).validation) {
       const fe = err as FastifyError;
       status = 400;
