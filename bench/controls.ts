@@ -9,11 +9,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../lib/config.ts';
-import { migrate } from '../services/db/migrate.ts';
-import { createPool } from '../services/db/pool.ts';
-import { createApiKey, createTenant } from '../services/db/tenants.ts';
-import { startApi } from '../services/api/server.ts';
+import { loadConfig } from '../infra/config.ts';
+import { migrate } from '../infra/db/migrate.ts';
+import { createPool } from '../infra/db/pool.ts';
+import { createApiKey, createTenant } from '../infra/db/tenants.ts';
+import { startApi } from '../http/server.ts';
 import { startWorkers } from '../workers/index.ts';
 
 const N = Number(process.env.CONTROLS_ITEMS ?? 1000);

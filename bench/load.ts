@@ -10,12 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { loadConfig } from '../lib/config.ts';
-import { migrate } from '../services/db/migrate.ts';
-import { createPool } from '../services/db/pool.ts';
-import { createApiKey, createTenant } from '../services/db/tenants.ts';
-import { startApi } from '../services/api/server.ts';
-import { createQueues } from '../services/queue.ts';
+import { loadConfig } from '../infra/config.ts';
+import { migrate } from '../infra/db/migrate.ts';
+import { createPool } from '../infra/db/pool.ts';
+import { createApiKey, createTenant } from '../infra/db/tenants.ts';
+import { startApi } from '../http/server.ts';
+import { createQueues } from '../infra/queue.ts';
 import { encodeMat, encodeNpy } from '../lib/npy.ts';
 
 const DURATION = Number(process.env.LOAD_SECONDS ?? 10);

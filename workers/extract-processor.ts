@@ -6,20 +6,20 @@
  * layer to the fit queue.
  */
 import { UnrecoverableError, type Job as BullJob } from 'bullmq';
-import type { Config } from '../lib/config.ts';
-import type { ExtractPayload } from '../lib/queue.ts';
+import type { Config } from '../infra/config.ts';
+import type { ExtractPayload } from '../infra/queue.ts';
 import type { JobSpec } from '../lib/job-spec.ts';
 import { selectRows, type Mat } from '../lib/tensor.ts';
-import type { Db } from '../services/db/pool.ts';
-import type { Queues } from '../services/queue.ts';
-import * as jobs from '../services/db/jobs.ts';
-import { getDataset } from '../services/db/datasets.ts';
+import type { Db } from '../infra/db/pool.ts';
+import type { Queues } from '../infra/queue.ts';
+import * as jobs from '../infra/db/jobs.ts';
+import { getDataset } from '../infra/db/datasets.ts';
 import { renderContrastPairs, resolveTemplates, parseControls, loadBuiltinDataset, builtinDatasets, type Dataset } from '../lib/data/index.ts';
 import { extractCached, type ExtractionClient } from '../lib/extract/index.ts';
-import type { ActivationStore } from '../lib/store/activation-store.ts';
+import type { ActivationStore } from '../infra/store/activation-store.ts';
 import { conditionDir, writeLayer, writePairsMeta } from './job-artifacts.ts';
 import { resolveModelDir } from './model-resolver.ts';
-import { getActivationSet } from '../services/db/activations.ts';
+import { getActivationSet } from '../infra/db/activations.ts';
 import { npyToLabels, npyToMat, parseNpy } from '../lib/npy.ts';
 import fs from 'node:fs/promises';
 import path from 'node:path';

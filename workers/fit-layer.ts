@@ -13,7 +13,7 @@ import type { JobSpec } from '../lib/job-spec.ts';
 import { agreement, fitAndEvaluate, oracleAccuracy, type ContrastData, type FitReport, type MethodName, type NormalizeMode } from '../lib/probe/index.ts';
 import { trainTestSplit, ensemble, ENSEMBLING_MODES, type Ensembling } from '../lib/data/index.ts';
 import { Probe } from '../lib/probe/index.ts';
-import type { AgreementInput, ResultInput } from '../services/db/results.ts';
+import type { AgreementInput, ResultInput } from '../infra/db/results.ts';
 import type { PairsMeta } from './job-artifacts.ts';
 
 export interface ConditionData {

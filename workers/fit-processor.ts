@@ -7,12 +7,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Job as BullJob } from 'bullmq';
-import type { Config } from '../lib/config.ts';
-import type { FitPayload } from '../lib/queue.ts';
+import type { Config } from '../infra/config.ts';
+import type { FitPayload } from '../infra/queue.ts';
 import type { JobSpec } from '../lib/job-spec.ts';
-import type { Db } from '../services/db/pool.ts';
-import * as jobs from '../services/db/jobs.ts';
-import { commitFitUnit } from '../services/db/results.ts';
+import type { Db } from '../infra/db/pool.ts';
+import * as jobs from '../infra/db/jobs.ts';
+import { commitFitUnit } from '../infra/db/results.ts';
 import { readLayer, readPairsMeta, removeJobArtifacts } from './job-artifacts.ts';
 import { fitLayer, type ConditionData } from './fit-layer.ts';
 

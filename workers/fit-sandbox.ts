@@ -4,9 +4,9 @@
  * The child reads the same environment as its parent (lib/config.ts).
  */
 import type { Job as BullJob } from 'bullmq';
-import { loadConfig } from '../lib/config.ts';
-import type { FitPayload } from '../lib/queue.ts';
-import { createPool } from '../services/db/pool.ts';
+import { loadConfig } from '../infra/config.ts';
+import type { FitPayload } from '../infra/queue.ts';
+import { createPool } from '../infra/db/pool.ts';
 import { processFit } from './fit-processor.ts';
 
 const config = loadConfig();

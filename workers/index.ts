@@ -9,14 +9,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, UnrecoverableError, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Config } from '../lib/config.ts';
-import { QUEUES, type ExtractPayload, type FitPayload } from '../lib/queue.ts';
-import { createPool } from '../services/db/pool.ts';
-import { createQueues } from '../services/queue.ts';
-import * as jobs from '../services/db/jobs.ts';
+import type { Config } from '../infra/config.ts';
+import { QUEUES, type ExtractPayload, type FitPayload } from '../infra/queue.ts';
+import { createPool } from '../infra/db/pool.ts';
+import { createQueues } from '../infra/queue.ts';
+import * as jobs from '../infra/db/jobs.ts';
 import { ExtractionClient } from '../lib/extract/index.ts';
 import { processExtract } from './extract-processor.ts';
-import { LocalActivationStore } from '../lib/store/activation-store.ts';
+import { LocalActivationStore } from '../infra/store/activation-store.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -5,11 +5,11 @@
  */
 import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
-import type { Config } from '../lib/config.ts';
+import type { Config } from '../infra/config.ts';
 import type { ModelManifest } from '../lib/models/types.ts';
 import { loadModelDir } from '../lib/models/model-dir.ts';
-import type { Queryable } from '../services/db/pool.ts';
-import { findModel } from '../services/db/models.ts';
+import type { Queryable } from '../infra/db/pool.ts';
+import { findModel } from '../infra/db/models.ts';
 import { ensureUseLite } from '../lib/models/use-lite/index.ts';
 
 export async function resolveModelDir(db: Queryable, config: Config, tenantId: string, name: string): Promise<{ dir: string; manifest: ModelManifest }> {

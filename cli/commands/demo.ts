@@ -3,12 +3,12 @@
  * demo tenant key, submit the default job (use-lite on the built-in sentiment dataset,
  * default methods and seeds), watch it, print the method × layer table, shut down.
  */
-import { loadConfig } from '../../lib/config.ts';
-import { migrate } from '../../services/db/migrate.ts';
-import { startApi } from '../../services/api/server.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { migrate } from '../../infra/db/migrate.ts';
+import { startApi } from '../../http/server.ts';
 import { startWorkers } from '../../workers/index.ts';
-import { createPool } from '../../services/db/pool.ts';
-import { createApiKey, createTenant } from '../../services/db/tenants.ts';
+import { createPool } from '../../infra/db/pool.ts';
+import { createApiKey, createTenant } from '../../infra/db/tenants.ts';
 import { apiClient, watch } from './client.ts';
 import { parseArgs, str, intFlag } from '../args.ts';
 

@@ -16,7 +16,7 @@ import { encodeMat, encodeNpy, floatToHalf } from '../../lib/npy.ts';
 import { hashModelDir, loadModelDir, ModelManifestError } from '../../lib/models/model-dir.ts';
 import { ensureUseLite } from '../../lib/models/use-lite/index.ts';
 import { ExtractionClient, extractCached, type Pooling, type Provider } from '../../lib/extract/index.ts';
-import { LocalActivationStore, textsSha256 } from '../../lib/store/activation-store.ts';
+import { LocalActivationStore, textsSha256 } from '../../infra/store/activation-store.ts';
 
 const HELP = `usage: sonde extract --model use-lite|NAME|PATH --input FILE.jsonl|FILE.txt --out DIR
          [--layers all|0,1] [--pooling last|first|mean] [--dtype float32|float16]

@@ -9,11 +9,11 @@ import { parseArgs, UsageError } from '../args.ts';
 import { inspectModelDir } from '../../lib/models/model-dir.ts';
 import { BUILTIN_MODELS } from '../../lib/models/builtin.ts';
 import type { ModelManifest } from '../../lib/models/types.ts';
-import { loadConfig } from '../../lib/config.ts';
-import { migrate } from '../../services/db/migrate.ts';
-import { createPool } from '../../services/db/pool.ts';
-import { createTenant } from '../../services/db/tenants.ts';
-import { upsertModel } from '../../services/db/models.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { migrate } from '../../infra/db/migrate.ts';
+import { createPool } from '../../infra/db/pool.ts';
+import { createTenant } from '../../infra/db/tenants.ts';
+import { upsertModel } from '../../infra/db/models.ts';
 
 export { inspectModelDir };
 

@@ -1,10 +1,10 @@
 /** Service-side commands: migrate, start/api/worker, keys. */
-import { loadConfig } from '../../lib/config.ts';
-import { migrate } from '../../services/db/migrate.ts';
-import { startApi } from '../../services/api/server.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { migrate } from '../../infra/db/migrate.ts';
+import { startApi } from '../../http/server.ts';
 import { startWorkers } from '../../workers/index.ts';
-import { createPool } from '../../services/db/pool.ts';
-import { createApiKey, createTenant } from '../../services/db/tenants.ts';
+import { createPool } from '../../infra/db/pool.ts';
+import { createApiKey, createTenant } from '../../infra/db/tenants.ts';
 import { parseArgs, required, UsageError } from '../args.ts';
 
 export async function migrateMain(): Promise<number> {

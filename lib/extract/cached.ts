@@ -5,7 +5,7 @@
  */
 import { hashModelDir, loadModelDir } from '../models/model-dir.ts';
 import type { Mat } from '../tensor.ts';
-import { activationKey, textsSha256, type ActivationKeyParts, type ActivationStore, type Side } from '../store/activation-store.ts';
+import { activationKey, textsSha256, type ActivationKeyParts, type ActivationStore, type Side } from '../../infra/store/activation-store.ts';
 import type { ExtractionClient } from './client.ts';
 import type { ExtractRequest } from './types.ts';
 

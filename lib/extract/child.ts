@@ -3,16 +3,17 @@
  * warm ONNX Runtime sessions and answers one request at a time over IPC; session.run may
  * block this process's event loop without starving the parent's (BullMQ lock renewal).
  *
- * Options come from the environment: SONDE_EXTRACT_THREADS, SONDE_EXECUTION_PROVIDER,
- * SONDE_GRAPH_POOLING (0 pools in JavaScript instead of inside the graph).
+ * Its options arrive explicitly as JSON in argv[2] (ChildOptions), never from the
+ * environment: the parent resolved them from the one configuration (infra/config.ts).
  */
 import { ExtractionEngine } from './engine.ts';
-import type { FromChild, Provider, ToChild } from './types.ts';
+import type { ChildOptions, FromChild, ToChild } from './types.ts';
 
+const opts = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
 const engine = new ExtractionEngine({
-  threads: Number(process.env.SONDE_EXTRACT_THREADS ?? 0) || undefined,
-  provider: (process.env.SONDE_EXECUTION_PROVIDER ?? 'auto') as Provider,
-  graphPooling: process.env.SONDE_GRAPH_POOLING !== '0',
+  threads: opts.threads || undefined,
+  provider: opts.provider ?? 'auto',
+  graphPooling: opts.graphPooling !== false,
 });
 
 function send(msg: FromChild): Promise<void> {

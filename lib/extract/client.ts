@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { mat, type Mat } from '../tensor.ts';
 import { ModelManifestError } from '../models/model-dir.ts';
 import { halfToFloat32 } from './batching.ts';
-import { ExtractInputError, type ExtractRequest, type ExtractStats, type FromChild, type Provider, type ToChild } from './types.ts';
+import { ExtractInputError, type ChildOptions, type ExtractRequest, type ExtractStats, type FromChild, type Provider, type ToChild } from './types.ts';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 
@@ -64,16 +64,11 @@ export class ExtractionClient {
   constructor(private readonly opts: { threads?: number; provider?: Provider; graphPooling?: boolean } = {}) {}
 
   private spawn(): ChildProcess {
-    const child = fork(CHILD, [], {
+    const options: ChildOptions = { threads: this.opts.threads ?? 0, provider: this.opts.provider ?? 'auto', graphPooling: this.opts.graphPooling !== false };
+    const child = fork(CHILD, [JSON.stringify(options)], {
       execArgv: ['--import', tsxLoader()],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: {
-        ...process.env,
-        SONDE_EXTRACT_THREADS: String(this.opts.threads ?? process.env.SONDE_EXTRACT_THREADS ?? 0),
-        SONDE_EXECUTION_PROVIDER: this.opts.provider ?? process.env.SONDE_EXECUTION_PROVIDER ?? 'auto',
-        ...(this.opts.graphPooling === false ? { SONDE_GRAPH_POOLING: '0' } : {}),
-      },
     });
     child.on('message', (msg: FromChild) => this.onMessage(msg));
     child.on('exit', (code, signal) => {

@@ -41,6 +41,13 @@ export interface ExtractStats {
 /** Bad request (unknown layer, empty input, text too long): the CLI exits 2, the API answers 400. */
 export class ExtractInputError extends BadInputError {}
 
+/** What ExtractionClient hands its child process (as JSON in argv). */
+export interface ChildOptions {
+  threads?: number;
+  provider?: Provider;
+  graphPooling?: boolean;
+}
+
 export type ToChild =
   | { type: 'extract'; id: number; req: ExtractRequest }
   | { type: 'close' };

@@ -4,7 +4,7 @@
  * distractor and explicit-opinion controls, so the dashboard tests need no worker or model.
  * The numbers are made up but shaped like the papers' (CCS rising with depth, random flat).
  */
-import type { Db } from '../../services/db/pool.ts';
+import type { Db } from '../../infra/db/pool.ts';
 
 export const METHODS = ['ccs', 'pca', 'kmeans', 'random'] as const;
 export const LAYERS = [0, 1, 2, 3];

@@ -7,9 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../services/api/app.ts';
-import { createQueues, type Queues } from '../../services/queue.ts';
-import type { Db } from '../../services/db/pool.ts';
+import { buildApp } from '../../http/app.ts';
+import { createQueues, type Queues } from '../../infra/queue.ts';
+import type { Db } from '../../infra/db/pool.ts';
 import { testConfig, testDb, newTenant } from '../support/env.ts';
 import { layerCurves, controlCurves, controlsPresent, probeIndex, bestLayer, agreementGrid, templateCurves, type ResultRow } from '../../dashboard/src/aggregate.ts';
 import { insertFinishedJob, METHODS, LAYERS, SEEDS } from './dashboard-fixture.ts';

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startApi } from '../../services/api/server.ts';
-import { upsertModel } from '../../services/db/models.ts';
-import type { Db } from '../../services/db/pool.ts';
+import { startApi } from '../../http/server.ts';
+import { upsertModel } from '../../infra/db/models.ts';
+import type { Db } from '../../infra/db/pool.ts';
 import { testConfig, testDb, newTenant, assertMatchesSpec } from '../support/env.ts';
 
 const config = testConfig({ port: 0, queuePrefix: `sonde-e2e-${process.pid}` });

@@ -13,12 +13,12 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../lib/config.ts';
-import { migrate } from '../../services/db/migrate.ts';
-import { createPool } from '../../services/db/pool.ts';
-import { createApiKey, createTenant } from '../../services/db/tenants.ts';
-import { startApi } from '../../services/api/server.ts';
-import { createQueues } from '../../services/queue.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { migrate } from '../../infra/db/migrate.ts';
+import { createPool } from '../../infra/db/pool.ts';
+import { createApiKey, createTenant } from '../../infra/db/tenants.ts';
+import { startApi } from '../../http/server.ts';
+import { createQueues } from '../../infra/queue.ts';
 
 const args = new Set(process.argv.slice(2));
 const KILLS = Number(process.env.FAULT_KILLS ?? 10);

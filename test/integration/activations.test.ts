@@ -5,9 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../services/api/app.ts';
-import { createQueues, type Queues } from '../../services/queue.ts';
-import type { Db } from '../../services/db/pool.ts';
+import { buildApp } from '../../http/app.ts';
+import { createQueues, type Queues } from '../../infra/queue.ts';
+import type { Db } from '../../infra/db/pool.ts';
 import { encodeMat, encodeNpy } from '../../lib/npy.ts';
 import { encodeSafetensors, parseSafetensors } from '../../lib/safetensors.ts';
 import { testConfig, testDb, newTenant, assertMatchesSpec } from '../support/env.ts';

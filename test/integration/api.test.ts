@@ -6,9 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../services/api/app.ts';
-import { createQueues, type Queues } from '../../services/queue.ts';
-import type { Db } from '../../services/db/pool.ts';
+import { buildApp } from '../../http/app.ts';
+import { createQueues, type Queues } from '../../infra/queue.ts';
+import type { Db } from '../../infra/db/pool.ts';
 import { testConfig, testDb, newTenant, assertMatchesSpec } from '../support/env.ts';
 
 const config = testConfig({ queuePrefix: `sonde-api-test-${process.pid}` });

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { Db } from '../../services/db/pool.ts';
+import type { Db } from '../../infra/db/pool.ts';
 import { testDb, newTenant } from '../support/env.ts';
 
 let db: Db;

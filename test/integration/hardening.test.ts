@@ -6,9 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { buildApp } from '../../services/api/app.ts';
-import { createQueues, type Queues } from '../../services/queue.ts';
-import { createPool, type Db } from '../../services/db/pool.ts';
+import { buildApp } from '../../http/app.ts';
+import { createQueues, type Queues } from '../../infra/queue.ts';
+import { createPool, type Db } from '../../infra/db/pool.ts';
 import { testConfig, testDb, newTenant } from '../support/env.ts';
 import { mulberry32 } from '../support/rng.ts';
 

@@ -7,11 +7,11 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { loadConfig, type Config } from '../../lib/config.ts';
-import { migrate } from '../../services/db/migrate.ts';
-import { createPool, type Db } from '../../services/db/pool.ts';
-import { createApiKey, createTenant } from '../../services/db/tenants.ts';
-import { responseSchema } from '../../services/api/spec.ts';
+import { loadConfig, type Config } from '../../infra/config.ts';
+import { migrate } from '../../infra/db/migrate.ts';
+import { createPool, type Db } from '../../infra/db/pool.ts';
+import { createApiKey, createTenant } from '../../infra/db/tenants.ts';
+import { responseSchema } from '../../http/spec.ts';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const base = loadConfig({

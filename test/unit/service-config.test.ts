@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import YAML from 'yaml';
-import { loadConfig } from '../../lib/config.ts';
+import { loadConfig } from '../../infra/config.ts';
 import { normalizeJobRequest, JobSpecError } from '../../lib/job-spec.ts';
 
 const METHODS = ['ccs', 'crc', 'pca', 'kmeans', 'nmf', 'random', 'vinc', 'lr', 'mass-mean'];

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { activationKey, textsSha256, LocalActivationStore, type ActivationKeyParts } from '../../lib/store/activation-store.ts';
+import { activationKey, textsSha256, LocalActivationStore, type ActivationKeyParts } from '../../infra/store/activation-store.ts';
 import { ExtractionClient, extractCached } from '../../lib/extract/index.ts';
 import { mat } from '../../lib/tensor.ts';
 import { parseNpy } from '../../lib/npy.ts';

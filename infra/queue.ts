@@ -1,11 +1,37 @@
 /**
- * The producer side of the queues (the API enqueues, the extract worker fans out fits).
- * Producers fail fast when Redis is down (no offline queue), so the API answers 503
- * instead of hanging; workers use their own blocking connections (workers/).
+ * The queues, defined once: names, payload types, retry policy and the producer side (the
+ * API enqueues, the extract worker fans out fits; any number of machines consume). Producers
+ * fail fast when Redis is down (no offline queue), so the API answers 503 instead of
+ * hanging; workers use their own blocking connections (workers/).
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { DEFAULT_JOB_OPTIONS, QUEUES, extractJobId, fitJobId, type ExtractPayload, type FitPayload } from '../lib/queue.ts';
+
+export const QUEUES = {
+  extract: 'extract',
+  fit: 'fit',
+} as const;
+
+export interface ExtractPayload {
+  jobId: string;
+}
+
+export interface FitPayload {
+  jobId: string;
+  layer: number;
+}
+
+/** Retries with exponential backoff for transient faults (Postgres/Redis restarts, a killed worker). */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential' as const, delay: 2_000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** BullMQ job ids are derived from our ids so a re-enqueue of the same unit is a no-op. */
+export const extractJobId = (jobId: string) => `extract-${jobId}`;
+export const fitJobId = (jobId: string, layer: number) => `fit-${jobId}-${layer}`;
 
 export interface Queues {
   extract: Queue<ExtractPayload>;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 
-export const SPEC_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../openapi.yaml');
+export const SPEC_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), '../openapi.yaml');
 
 type Json = Record<string, any>;
 

@@ -7,8 +7,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import client from 'prom-client';
-import type { Db } from '../../db/pool.ts';
-import type { Queues } from '../../queue.ts';
+import type { Db } from '../../infra/db/pool.ts';
+import type { Queues } from '../../infra/queue.ts';
 
 export default fp(async function metrics(app: FastifyInstance, opts: { db: Db; queues: Queues }) {
   const registry = new client.Registry();

@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { routeSchema } from '../spec.ts';
 import { principalOf } from '../plugins/auth.ts';
 import type { AppDeps } from '../app.ts';
-import { listModels } from '../../db/models.ts';
-import { BUILTIN_MODELS } from '../../../lib/models/builtin.ts';
+import { listModels } from '../../infra/db/models.ts';
+import { BUILTIN_MODELS } from '../../lib/models/builtin.ts';
 
 export default async function modelRoutes(app: FastifyInstance, deps: AppDeps) {
   app.route({

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem } from '../problem.ts';
-import { SondeError, type ErrorKind } from '../../../lib/errors.ts';
+import { SondeError, type ErrorKind } from '../../lib/errors.ts';
 
 /** The one mapping from error kinds (lib/errors.ts) to HTTP status codes. */
 export const STATUS_OF: Record<ErrorKind, number> = {

@@ -1,9 +1,9 @@
 /** Turning the names in a job request into a model and a dataset the tenant may use. */
-import type { Queryable } from '../db/pool.ts';
-import { findModel } from '../db/models.ts';
-import { getDataset } from '../db/datasets.ts';
-import { isBuiltinModel } from '../../lib/models/builtin.ts';
-import { builtinDatasets, loadBuiltinDataset, DEFAULT_BUILTIN_DATASET } from '../../lib/data/index.ts';
+import type { Queryable } from '../infra/db/pool.ts';
+import { findModel } from '../infra/db/models.ts';
+import { getDataset } from '../infra/db/datasets.ts';
+import { isBuiltinModel } from '../lib/models/builtin.ts';
+import { builtinDatasets, loadBuiltinDataset, DEFAULT_BUILTIN_DATASET } from '../lib/data/index.ts';
 import { badRequest, notFound } from './problem.ts';
 
 export const DEFAULT_DATASET = DEFAULT_BUILTIN_DATASET;

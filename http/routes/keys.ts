@@ -4,7 +4,7 @@ import { routeSchema } from '../spec.ts';
 import { notFound } from '../problem.ts';
 import { principalOf, requireAdmin } from '../plugins/auth.ts';
 import type { AppDeps } from '../app.ts';
-import { createApiKey, createTenant, revokeApiKey } from '../../db/tenants.ts';
+import { createApiKey, createTenant, revokeApiKey } from '../../infra/db/tenants.ts';
 
 export default async function keyRoutes(app: FastifyInstance, deps: AppDeps) {
   app.route({

@@ -4,8 +4,8 @@ import { routeSchema } from '../spec.ts';
 import { HttpProblem, badRequest } from '../problem.ts';
 import { principalOf } from '../plugins/auth.ts';
 import type { AppDeps } from '../app.ts';
-import { insertDataset, listDatasets, tenantStorageBytes } from '../../db/datasets.ts';
-import { builtinDatasets, parseDataset, DatasetError } from '../../../lib/data/index.ts';
+import { insertDataset, listDatasets, tenantStorageBytes } from '../../infra/db/datasets.ts';
+import { builtinDatasets, parseDataset, DatasetError } from '../../lib/data/index.ts';
 
 export default async function datasetRoutes(app: FastifyInstance, deps: AppDeps) {
   const { db, config } = deps;

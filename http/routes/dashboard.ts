@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.ts';
 import { notFound } from '../problem.ts';
-import { buildDashboardAssets, type Asset } from '../../../dashboard/build.ts';
+import { buildDashboardAssets, type Asset } from '../../dashboard/build.ts';
 
 // Scripts and styles from this origin only; the API calls go to this origin too.
 const CSP = [

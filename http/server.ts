@@ -1,7 +1,7 @@
 /** Starts the API: connects Postgres and Redis, listens, and closes cleanly on SIGTERM/SIGINT. */
-import type { Config } from '../../lib/config.ts';
-import { createPool } from '../db/pool.ts';
-import { createQueues } from '../queue.ts';
+import type { Config } from '../infra/config.ts';
+import { createPool } from '../infra/db/pool.ts';
+import { createQueues } from '../infra/queue.ts';
 import { buildApp } from './app.ts';
 
 export async function startApi(config: Config): Promise<{ url: string; close: () => Promise<void> }> {

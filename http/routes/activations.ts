@@ -14,11 +14,11 @@ import { routeSchema } from '../spec.ts';
 import { HttpProblem, badRequest } from '../problem.ts';
 import { principalOf } from '../plugins/auth.ts';
 import type { AppDeps } from '../app.ts';
-import { insertActivationSet, listActivationSets } from '../../db/activations.ts';
-import { tenantStorageBytes } from '../../db/datasets.ts';
-import { NpyError, encodeMat, encodeNpy, npyToLabels, npyToMat, parseNpy, type NpyArray } from '../../../lib/npy.ts';
-import { SafetensorsError, parseSafetensors, type Tensor } from '../../../lib/safetensors.ts';
-import type { Mat } from '../../../lib/tensor.ts';
+import { insertActivationSet, listActivationSets } from '../../infra/db/activations.ts';
+import { tenantStorageBytes } from '../../infra/db/datasets.ts';
+import { NpyError, encodeMat, encodeNpy, npyToLabels, npyToMat, parseNpy, type NpyArray } from '../../lib/npy.ts';
+import { SafetensorsError, parseSafetensors, type Tensor } from '../../lib/safetensors.ts';
+import type { Mat } from '../../lib/tensor.ts';
 
 const asNpy = (t: Tensor): NpyArray => ({ dtype: t.dtype.startsWith('F') || t.dtype === 'BF16' ? '<f8' : '<i8', shape: t.shape, values: t.values });
 

@@ -5,8 +5,8 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Db } from '../../db/pool.ts';
-import { verifyApiKey, type Principal } from '../../db/tenants.ts';
+import type { Db } from '../../infra/db/pool.ts';
+import { verifyApiKey, type Principal } from '../../infra/db/tenants.ts';
 import { HttpProblem } from '../problem.ts';
 
 declare module 'fastify' {

@@ -4,20 +4,20 @@ import { routeSchema } from '../spec.ts';
 import { HttpProblem, badRequest, notFound } from '../problem.ts';
 import { principalOf } from '../plugins/auth.ts';
 import type { AppDeps } from '../app.ts';
-import { withTransaction } from '../../db/pool.ts';
-import * as jobs from '../../db/jobs.ts';
-import { listAgreements, listResults, getProbe } from '../../db/results.ts';
-import { bestLayers } from '../../db/views.ts';
-import { normalizeJobRequest, JobSpecError, type JobRequest } from '../../../lib/job-spec.ts';
-import { METHODS } from '../../../lib/probe/index.ts';
+import { withTransaction } from '../../infra/db/pool.ts';
+import * as jobs from '../../infra/db/jobs.ts';
+import { listAgreements, listResults, getProbe } from '../../infra/db/results.ts';
+import { bestLayers } from '../../infra/db/views.ts';
+import { normalizeJobRequest, JobSpecError, type JobRequest } from '../../lib/job-spec.ts';
+import { METHODS } from '../../lib/probe/index.ts';
 import { resolveDataset, resolveModel, DEFAULT_DATASET } from '../resolve.ts';
-import { checkControlsForDataset, parseControls, DataInputError } from '../../../lib/data/index.ts';
-import { comparisonTable } from '../../../lib/report/table.ts';
-import { encodeNpy } from '../../../lib/npy.ts';
-import { encodeSafetensors } from '../../../lib/safetensors.ts';
-import { getActivationSet } from '../../db/activations.ts';
-import { loadUnembedding, logitLens, LogitLensError, type Unembedding } from '../../../lib/models/logit-lens.ts';
-import { resolveModelDir } from '../../../workers/model-resolver.ts';
+import { checkControlsForDataset, parseControls, DataInputError } from '../../lib/data/index.ts';
+import { comparisonTable } from '../../lib/report/table.ts';
+import { encodeNpy } from '../../lib/npy.ts';
+import { encodeSafetensors } from '../../lib/safetensors.ts';
+import { getActivationSet } from '../../infra/db/activations.ts';
+import { loadUnembedding, logitLens, LogitLensError, type Unembedding } from '../../lib/models/logit-lens.ts';
+import { resolveModelDir } from '../../workers/model-resolver.ts';
 
 export function jobBody(row: jobs.JobRow, history?: { status: string; detail: string | null; at: Date }[]) {
   return {

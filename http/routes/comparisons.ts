@@ -4,10 +4,10 @@ import { routeSchema } from '../spec.ts';
 import { badRequest, notFound } from '../problem.ts';
 import { principalOf } from '../plugins/auth.ts';
 import type { AppDeps } from '../app.ts';
-import { getJob } from '../../db/jobs.ts';
-import { accuracyByLayer } from '../../db/views.ts';
-import { listResults } from '../../db/results.ts';
-import { comparisonTable } from '../../../lib/report/table.ts';
+import { getJob } from '../../infra/db/jobs.ts';
+import { accuracyByLayer } from '../../infra/db/views.ts';
+import { listResults } from '../../infra/db/results.ts';
+import { comparisonTable } from '../../lib/report/table.ts';
 
 export default async function comparisonRoutes(app: FastifyInstance, deps: AppDeps) {
   app.route({

@@ -17,9 +17,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { encodeMat, encodeNpy, floatToHalf, npyToMat, parseNpy } from '../npy.ts';
-import type { Mat } from '../tensor.ts';
-import type { Pooling } from '../models/types.ts';
+import { encodeMat, encodeNpy, floatToHalf, npyToMat, parseNpy } from '../../lib/npy.ts';
+import type { Mat } from '../../lib/tensor.ts';
+import type { Pooling } from '../../lib/models/types.ts';
 
 /** 'pos'/'neg' for contrast pairs (Burns et al. 2022), 'texts' for plain extraction. */
 export type Side = 'pos' | 'neg' | 'texts';
