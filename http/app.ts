@@ -10,6 +10,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from '../infra/config.ts';
 import type { Db } from '../infra/db/pool.ts';
 import type { Queues } from '../infra/queue.ts';
+import { withStore, type ServiceDeps } from '../services/context.ts';
 import { SPEC_PATH } from './spec.ts';
 import errors, { problemBody } from './plugins/errors.ts';
 import metrics from './plugins/metrics.ts';
@@ -28,6 +29,8 @@ export interface AppDeps {
   config: Config;
   db: Db;
   queues: Queues;
+  /** Built by buildApp from the three above: what every route calls. */
+  services: ServiceDeps;
 }
 
 /**
@@ -47,7 +50,8 @@ function validators() {
     (httpPart === 'body' ? strict : coercing).compile(schema);
 }
 
-export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+export async function buildApp(base: Omit<AppDeps, 'services'> & { services?: ServiceDeps }, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+  const deps: AppDeps = { ...base, services: base.services ?? withStore(base) };
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: deps.config.bodyLimit,
@@ -64,8 +68,8 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object 
   await app.register(errors);
   await app.register(swagger, { mode: 'static', specification: { path: SPEC_PATH, baseDir: '.' } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(metrics, { db: deps.db, queues: deps.queues });
-  await app.register(auth, { db: deps.db });
+  await app.register(metrics, { services: deps.services });
+  await app.register(auth, { db: deps.services.db });
   // Per API key (or per address before authentication), in memory per API process.
   await app.register(rateLimit, {
     max: deps.config.rateLimitPerMinute,

@@ -1,6 +1,6 @@
 /**
- * RFC 9457 problem details. Routes throw HttpProblem; the error handler in
- * plugins/errors.ts turns every error (validation, parse, unknown) into one.
+ * Problems that belong to HTTP itself (a wrong media type). Everything else is one of the
+ * error kinds in lib/errors.ts, which the error handler in plugins/errors.ts maps to a status.
  */
 export class HttpProblem extends Error {
   constructor(
@@ -12,6 +12,3 @@ export class HttpProblem extends Error {
     super(detail);
   }
 }
-
-export const notFound = (what: string) => new HttpProblem(404, 'Not Found', `${what} does not exist`);
-export const badRequest = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(400, 'Bad Request', detail, extra);

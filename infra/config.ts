@@ -2,6 +2,7 @@
  * The one place Sonde reads its environment. Every other module takes a Config (or
  * the part of it it needs) as an argument, so tests can build one without touching env.
  */
+import { BadInputError } from '../lib/errors.ts';
 import path from 'node:path';
 import os from 'node:os';
 
@@ -20,7 +21,14 @@ export interface Config {
   /** ONNX Runtime intra-op threads for extraction (0 = ORT default). */
   extractThreads: number;
   executionProvider: 'auto' | 'cpu' | 'cuda';
+  /** Fit units a worker process runs at once, each in its own child process (default: one per core). */
   fitConcurrency: number;
+  /** Memory cap of each fit child, MiB: its V8 heap limit and the resident size at which it is killed. */
+  fitMemoryMb: number;
+  /** A fit unit running longer than this (seconds) is killed and fails its job. */
+  fitTimeoutS: number;
+  /** Memory cap of the extraction child, MiB (resident size at which it is killed). */
+  extractMemoryMb: number;
   /** Request body limit for JSON (bytes); uploads have their own limit. */
   bodyLimit: number;
   uploadLimit: number;
@@ -34,21 +42,29 @@ export interface Config {
   /** Size the activation cache is pruned to (least recently used first) after each extraction. */
   activationCacheMaxBytes: number;
   maxConcurrentJobsPerTenant: number;
+  /** The API the CLI's client commands talk to, and the key they send. */
+  apiUrl: string;
+  apiKey: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0) throw new BadInputError(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * `defaults` fill variables the environment leaves unset (e.g. `sonde demo` listens on a
+ * free port unless PORT is given).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Record<string, string> = {}): Config {
+  env = { ...defaults, ...env };
   const role = (env.SONDE_ROLE ?? 'all') as Role;
-  if (!['api', 'worker', 'all'].includes(role)) throw new Error(`SONDE_ROLE must be api, worker or all, got "${role}"`);
+  if (!['api', 'worker', 'all'].includes(role)) throw new BadInputError(`SONDE_ROLE must be api, worker or all, got "${role}"`);
   const ep = (env.SONDE_EXECUTION_PROVIDER ?? 'auto') as Config['executionProvider'];
-  if (!['auto', 'cpu', 'cuda'].includes(ep)) throw new Error(`SONDE_EXECUTION_PROVIDER must be auto, cpu or cuda, got "${ep}"`);
+  if (!['auto', 'cpu', 'cuda'].includes(ep)) throw new BadInputError(`SONDE_EXECUTION_PROVIDER must be auto, cpu or cuda, got "${ep}"`);
   return {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/sonde',
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -59,7 +75,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: env.SONDE_QUEUE_PREFIX ?? 'sonde',
     extractThreads: int(env, 'SONDE_EXTRACT_THREADS', Math.max(1, os.availableParallelism())),
     executionProvider: ep,
-    fitConcurrency: int(env, 'SONDE_FIT_CONCURRENCY', 1),
+    fitConcurrency: Math.max(1, int(env, 'SONDE_FIT_CONCURRENCY', os.availableParallelism())),
+    fitMemoryMb: int(env, 'SONDE_FIT_MEMORY_MB', 4096),
+    fitTimeoutS: int(env, 'SONDE_FIT_TIMEOUT_S', 3600),
+    extractMemoryMb: int(env, 'SONDE_EXTRACT_MEMORY_MB', 8192),
     bodyLimit: int(env, 'SONDE_BODY_LIMIT', 1 << 20),
     uploadLimit: int(env, 'SONDE_UPLOAD_LIMIT', 64 << 20),
     maxDatasetRows: int(env, 'SONDE_MAX_DATASET_ROWS', 200_000),
@@ -69,5 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxStalledCount: int(env, 'SONDE_MAX_STALLED', 10),
     activationCacheMaxBytes: int(env, 'SONDE_ACTIVATION_CACHE_MAX_BYTES', 20 * 2 ** 30),
     maxConcurrentJobsPerTenant: int(env, 'SONDE_MAX_CONCURRENT_JOBS', 20),
+    apiUrl: env.SONDE_URL ?? 'http://127.0.0.1:8080',
+    apiKey: env.SONDE_API_KEY ?? '',
   };
 }

@@ -39,6 +39,8 @@ export interface Queues {
   redis: Redis;
   enqueueExtract(jobId: string): Promise<void>;
   enqueueFits(jobId: string, layers: number[]): Promise<void>;
+  /** Drops a job's extract unit if it has not started (cancellation). */
+  removeExtract(jobId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,9 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
     },
     async enqueueFits(jobId, layers) {
       await fit.addBulk(layers.map((layer) => ({ name: 'fit', data: { jobId, layer }, opts: { ...DEFAULT_JOB_OPTIONS, jobId: fitJobId(jobId, layer) } })));
+    },
+    async removeExtract(jobId) {
+      await extract.remove(extractJobId(jobId));
     },
     async close() {
       await Promise.allSettled([extract.close(), fit.close()]);

@@ -25,7 +25,16 @@ const ITEM_SIZE: Record<string, number> = {
   '|u1': 1, '<u1': 1, '<u2': 2, '<u4': 4, '|b1': 1,
 };
 
-export function parseNpy(buf: Uint8Array, what = 'npy file'): NpyArray {
+interface NpyLayout {
+  dtype: NpyDtype;
+  shape: number[];
+  /** Byte offset of the data in the buffer, and bytes per value. */
+  dataStart: number;
+  size: number;
+}
+
+/** Reads and checks a .npy header, including that the data length matches the shape. */
+function npyLayout(buf: Uint8Array, what: string): NpyLayout {
   if (buf.length < 10 || MAGIC.some((b, i) => buf[i] !== b)) {
     throw new NpyError(`${what}: not a .npy file (bad magic bytes)`);
   }
@@ -60,6 +69,13 @@ export function parseNpy(buf: Uint8Array, what = 'npy file'): NpyArray {
   if (buf.length - dataStart !== count * size) {
     throw new NpyError(`${what}: expected ${count * size} data bytes for shape (${shape.join(', ')}) ${dtype}, found ${buf.length - dataStart}`);
   }
+  return { dtype, shape, dataStart, size };
+}
+
+export function parseNpy(buf: Uint8Array, what = 'npy file'): NpyArray {
+  const { dtype, shape, dataStart, size } = npyLayout(buf, what);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const count = shape.reduce((a, b) => a * b, 1);
   const values = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     const p = dataStart + i * size;
@@ -77,6 +93,58 @@ export function parseNpy(buf: Uint8Array, what = 'npy file'): NpyArray {
     }
   }
   return { dtype, shape, values };
+}
+
+/**
+ * Rows of a stored 2-D float32 or float16 matrix straight into float32 (`rows` null: all,
+ * in order), without widening the whole file to float64 as parseNpy does: the activation
+ * store's read path. Other dtypes go through parseNpy.
+ */
+export function readMatRows(buf: Uint8Array, rows: ArrayLike<number> | null, what = 'npy file'): Mat {
+  const { dtype, shape, dataStart } = npyLayout(buf, what);
+  if (shape.length !== 2) throw new NpyError(`${what}: expected a 2-D array (n×d), got shape (${shape.join(', ')})`);
+  const [n, d] = shape;
+  const pick = rows ?? { length: n } as ArrayLike<number>;
+  const m = pick.length;
+  const out = new Float32Array(m * d);
+  const rowAt = (k: number) => {
+    const i = rows ? rows[k] : k;
+    if (!(i >= 0 && i < n)) throw new RangeError(`${what}: row ${i} out of range 0..${n - 1}`);
+    return i;
+  };
+  if (dtype === '<f4' || dtype === '<f2') {
+    const width = dtype === '<f4' ? 4 : 2;
+    // An aligned copy of just the data bytes, so typed-array views need no per-value DataView.
+    const aligned = (buf.byteOffset + dataStart) % width === 0
+      ? buf.subarray(dataStart)
+      : buf.slice(dataStart);
+    if (dtype === '<f4') {
+      const src = new Float32Array(aligned.buffer, aligned.byteOffset, n * d);
+      for (let k = 0; k < m; k++) out.set(src.subarray(rowAt(k) * d, rowAt(k) * d + d), k * d);
+    } else {
+      const src = new Uint16Array(aligned.buffer, aligned.byteOffset, n * d);
+      const table = halfTable();
+      for (let k = 0; k < m; k++) {
+        const o = rowAt(k) * d;
+        for (let j = 0; j < d; j++) out[k * d + j] = table[src[o + j]];
+      }
+    }
+    return { rows: m, cols: d, data: out };
+  }
+  const all = npyToMat(parseNpy(buf, what), what);
+  for (let k = 0; k < m; k++) out.set(all.data.subarray(rowAt(k) * d, rowAt(k) * d + d), k * d);
+  return { rows: m, cols: d, data: out };
+}
+
+let HALF_TABLE: Float32Array | null = null;
+
+/** float16 bit pattern → float32 value, a 65,536-entry table (IEEE 754 binary16). */
+export function halfTable(): Float32Array {
+  if (!HALF_TABLE) {
+    HALF_TABLE = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) HALF_TABLE[h] = halfToFloat(h);
+  }
+  return HALF_TABLE;
 }
 
 /** A 2-D float array as a float32 matrix (float16/float64 converted). */

@@ -14,7 +14,7 @@ import { agreement, fitAndEvaluate, oracleAccuracy, type ContrastData, type FitR
 import { trainTestSplit, ensemble, ENSEMBLING_MODES, type Ensembling } from '../lib/data/index.ts';
 import { Probe } from '../lib/probe/index.ts';
 import type { AgreementInput, ResultInput } from '../infra/db/results.ts';
-import type { PairsMeta } from './job-artifacts.ts';
+import type { PairsMeta } from '../services/pipeline.ts';
 
 export interface ConditionData {
   /** 'clean', 'distractor', 'explicit-opinion', or 'transfer:<dataset>' (evaluation only). */

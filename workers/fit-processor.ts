@@ -1,37 +1,31 @@
 /**
- * Fit stage: one BullMQ job = one layer of one Sonde job. Runs in a sandboxed child
- * process (workers/fit-sandbox.ts) because fitting is CPU-bound JavaScript that would
- * otherwise block lock renewal. Writes all of the layer's rows in one transaction, which
- * also completes the job when this was its last layer.
+ * Fit stage: one BullMQ unit = one layer of one Sonde job. The unit runs in a FitPool
+ * child (CPU-bound, memory-capped, killable); this process polls the job's status and
+ * aborts the child when the job is cancelled, then commits the layer's rows in one
+ * transaction, which also completes the job when this was its last layer.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Job as BullJob } from 'bullmq';
-import type { Config } from '../infra/config.ts';
 import type { FitPayload } from '../infra/queue.ts';
-import type { JobSpec } from '../lib/job-spec.ts';
 import type { Db } from '../infra/db/pool.ts';
-import * as jobs from '../infra/db/jobs.ts';
-import { commitFitUnit } from '../infra/db/results.ts';
-import { readLayer, readPairsMeta, removeJobArtifacts } from './job-artifacts.ts';
-import { fitLayer, type ConditionData } from './fit-layer.ts';
+import * as pipeline from '../services/pipeline.ts';
+import { FitAbortError, type FitPool } from './fit-pool.ts';
 
-export async function processFit(bull: BullJob<FitPayload>, deps: { config: Config; db: Db }): Promise<{ completed: boolean }> {
-  const { db, config } = deps;
+export async function processFit(bull: BullJob<FitPayload>, deps: { db: Db; pool: FitPool }): Promise<{ completed: boolean }> {
+  const { db, pool } = deps;
   const { jobId, layer } = bull.data;
-  const row = await jobs.getJobForWorker(db, jobId);
-  if (!row || row.status !== 'running') return { completed: false };
-  const spec = row.spec as unknown as JobSpec;
-  const root = path.join(config.dataDir, 'jobs', jobId);
-  const conditions: ConditionData[] = [];
-  for (const name of (await fs.readdir(root)).sort()) {
-    const dir = path.join(root, name);
-    const meta = await readPairsMeta(dir);
-    conditions.push({ name: meta.condition, meta, pos: await readLayer(dir, layer, 'pos'), neg: await readLayer(dir, layer, 'neg') });
+  const unit = await pipeline.loadFitUnit(db, jobId, layer);
+  if (!unit) return { completed: false };
+  const abort = new AbortController();
+  const poll = setInterval(() => {
+    pipeline.isRunning(db, jobId).then((running) => { if (!running) abort.abort(); }, () => {});
+  }, 1_000);
+  try {
+    const { results, agreements } = await pool.run(unit, abort.signal);
+    return { completed: (await pipeline.commitFit(db, jobId, layer, results, agreements)).completed };
+  } catch (e) {
+    if (e instanceof FitAbortError) return { completed: false }; // the job ended meanwhile
+    throw e;
+  } finally {
+    clearInterval(poll);
   }
-  conditions.sort((a, b) => (a.name === 'clean' ? -1 : b.name === 'clean' ? 1 : a.name.localeCompare(b.name)));
-  const { results, agreements } = fitLayer(spec, layer, conditions);
-  const out = await commitFitUnit(db, jobId, layer, results, agreements);
-  if (out.completed) await removeJobArtifacts(config.dataDir, jobId);
-  return { completed: out.completed };
 }

@@ -1,24 +1,23 @@
 /**
  * Starts the queue workers: extraction (model inference in the ExtractionClient's child
- * process) and fitting (a BullMQ sandboxed child process). A job whose BullMQ unit fails
- * for good is marked failed in Postgres with the reason. SIGTERM: close() lets in-flight
- * units finish; anything unfinished is picked up again by another worker (stalled-job
- * detection) since units are idempotent.
+ * process) and fitting (up to SONDE_FIT_CONCURRENCY units at once, each in a FitPool child
+ * process). A unit that fails for good marks its job failed in Postgres with the reason:
+ * bad input (BadInputError anywhere below, a fit over its memory or time limit) fails at
+ * once, since no retry can fix it; anything else is retried with backoff first. SIGTERM:
+ * close() lets in-flight units finish; anything unfinished is picked up again by another
+ * worker (stalled-unit detection), since units are idempotent.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker, UnrecoverableError, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../infra/config.ts';
 import { QUEUES, type ExtractPayload, type FitPayload } from '../infra/queue.ts';
-import { createPool } from '../infra/db/pool.ts';
-import { createQueues } from '../infra/queue.ts';
-import * as jobs from '../infra/db/jobs.ts';
 import { ExtractionClient } from '../lib/extract/index.ts';
+import { errorKind } from '../lib/errors.ts';
+import { openServices } from '../services/context.ts';
+import { failJob } from '../services/pipeline.ts';
 import { processExtract } from './extract-processor.ts';
-import { LocalActivationStore } from '../infra/store/activation-store.ts';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { processFit } from './fit-processor.ts';
+import { FitPool } from './fit-pool.ts';
 
 export interface Workers {
   close(): Promise<void>;
@@ -37,14 +36,25 @@ async function retry(fn: () => Promise<unknown>, log: (m: string) => void): Prom
   }
 }
 
+/**
+ * The processor's errors as BullMQ should see them: input errors (and not-found: a job's
+ * dataset or model was deleted) are unrecoverable, so BullMQ does not retry them.
+ */
+function unrecoverableIfInput<T>(fn: () => Promise<T>): Promise<T> {
+  return fn().catch((e: unknown) => {
+    const kind = errorKind(e);
+    if (kind === 'bad-input' || kind === 'not-found') throw new UnrecoverableError((e as Error).message);
+    throw e;
+  });
+}
+
 function isFinalFailure(job: BullJob | undefined, err: Error): boolean {
   if (!job) return false;
-  return err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+  return err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
 }
 
 export async function startWorkers(config: Config, log: (msg: string, extra?: object) => void = () => {}): Promise<Workers> {
-  const db = createPool(config.databaseUrl, 5);
-  const queues = createQueues(config.redisUrl, config.queuePrefix);
+  const services = openServices(config, 5);
   // BullMQ does not close connections it is given: keep them to close on shutdown.
   const connections: Redis[] = [];
   const connection = () => {
@@ -53,43 +63,27 @@ export async function startWorkers(config: Config, log: (msg: string, extra?: ob
     connections.push(c);
     return c;
   };
-  const client = new ExtractionClient({ threads: config.extractThreads, provider: config.executionProvider });
-  const store = new LocalActivationStore(path.join(config.dataDir, 'activations')) // shared with `sonde extract`;
+  const client = new ExtractionClient({ threads: config.extractThreads, provider: config.executionProvider, maxRssMb: config.extractMemoryMb });
+  const pool = new FitPool(config);
+  const common = { prefix: config.queuePrefix, lockDuration: config.lockMs, stalledInterval: config.lockMs, maxStalledCount: config.maxStalledCount };
 
   const extractWorker = new Worker<ExtractPayload>(
     QUEUES.extract,
-    (job) => processExtract(job, { config, db, queues, client, store, log }),
-    { connection: connection(), prefix: config.queuePrefix, concurrency: 1, lockDuration: config.lockMs, stalledInterval: config.lockMs, maxStalledCount: config.maxStalledCount },
+    (job) => unrecoverableIfInput(() => processExtract(job, { ...services, client, log })),
+    { ...common, connection: connection(), concurrency: 1 },
   );
-  const execArgv = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
-  const fitWorker = new Worker<FitPayload>(QUEUES.fit, path.join(here, 'fit-sandbox.ts'), {
-    connection: connection(),
-    prefix: config.queuePrefix,
-    concurrency: config.fitConcurrency,
-    lockDuration: config.lockMs,
-    stalledInterval: config.lockMs,
-    maxStalledCount: config.maxStalledCount,
-    useWorkerThreads: false,
-    // The sandbox child rebuilds its Config from env: hand it this process's config, which
-    // may differ from process.env (tests, `sonde demo`).
-    workerForkOptions: {
-      execArgv,
-      env: {
-        ...process.env,
-        DATABASE_URL: config.databaseUrl,
-        REDIS_URL: config.redisUrl,
-        SONDE_DATA_DIR: config.dataDir,
-        SONDE_QUEUE_PREFIX: config.queuePrefix,
-      },
-    },
-  });
+  const fitWorker = new Worker<FitPayload>(
+    QUEUES.fit,
+    (job) => unrecoverableIfInput(() => processFit(job, { db: services.db, pool })),
+    { ...common, connection: connection(), concurrency: config.fitConcurrency },
+  );
 
   for (const w of [extractWorker, fitWorker]) {
     w.on('failed', (job, err) => {
       log(`${w.name} unit ${job?.id} failed: ${err.message}`);
       if (job && isFinalFailure(job, err)) {
-        const title = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' ? 'Invalid job input' : 'Worker failure';
-        void retry(() => jobs.setStatus(db, (job.data as { jobId: string }).jobId, 'failed', { error: { title, detail: err.message } }), log);
+        const title = err instanceof UnrecoverableError ? 'Invalid job input' : 'Worker failure';
+        void retry(() => failJob(services.db, (job.data as { jobId: string }).jobId, { title, detail: err.message }), log);
       }
     });
     w.on('error', (err) => log(`${w.name} worker error: ${err.message}`));
@@ -98,10 +92,10 @@ export async function startWorkers(config: Config, log: (msg: string, extra?: ob
   return {
     async close() {
       await Promise.allSettled([extractWorker.close(), fitWorker.close()]);
+      await pool.close();
       await client.close();
-      await queues.close();
       for (const c of connections) c.disconnect();
-      await db.end();
+      await services.close();
     },
   };
 }

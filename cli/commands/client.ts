@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, required, str, intFlag, UsageError } from '../args.ts';
+import { loadConfig } from '../../infra/config.ts';
 import {
   BadInputError, ConflictError, ForbiddenError, NotFoundError, QuotaError, SondeError, TooLargeError, UnauthenticatedError, UnavailableError,
 } from '../../lib/errors.ts';
@@ -20,10 +21,15 @@ export function apiError(status: number, message: string): SondeError {
   return Object.assign(new Kind(message), { status });
 }
 
-export function apiClient(url = process.env.SONDE_URL ?? 'http://127.0.0.1:8080', key = process.env.SONDE_API_KEY ?? ''): ApiClient {
+export function apiClient(url?: string, key?: string): ApiClient {
+  if (url === undefined || key === undefined) {
+    const config = loadConfig();
+    url ??= config.apiUrl;
+    key ??= config.apiKey;
+  }
   return {
-    url,
-    key,
+    url: url!,
+    key: key!,
     async request(method, route, body, headers = {}) {
       if (!key) throw new UsageError('set SONDE_API_KEY (create one with `sonde keys create --tenant NAME`)');
       const res = await fetch(new URL(route, url), {

@@ -8,19 +8,18 @@ import { migrate } from '../../infra/db/migrate.ts';
 import { startApi } from '../../http/server.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { createPool } from '../../infra/db/pool.ts';
-import { createApiKey, createTenant } from '../../infra/db/tenants.ts';
+import { createKey } from '../../services/keys.ts';
 import { apiClient, watch } from './client.ts';
 import { parseArgs, str, intFlag } from '../args.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const { flags } = parseArgs(argv, ['keep-running']);
-  const config = { ...loadConfig(), port: Number(process.env.PORT ?? 0) };
+  const config = loadConfig(undefined, { PORT: '0' });
   const t0 = Date.now();
   console.log(`sonde demo: Postgres ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')}, Redis ${config.redisUrl}, data ${config.dataDir}`);
   await migrate(config.databaseUrl, (l) => console.log(`  ${l}`));
   const db = createPool(config.databaseUrl, 1);
-  const tenant = await createTenant(db, 'demo');
-  const { key } = await createApiKey(db, tenant.id, 'user', 'sonde demo');
+  const { key } = await createKey(db, { tenant: 'demo', label: 'sonde demo' });
   await db.end();
 
   const workers = await startWorkers(config);

@@ -13,10 +13,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { intFlag, parseArgs, required, str, UsageError } from '../args.ts';
 import { encodeMat, encodeNpy, floatToHalf } from '../../lib/npy.ts';
-import { hashModelDir, loadModelDir, ModelManifestError } from '../../lib/models/model-dir.ts';
-import { ensureUseLite } from '../../lib/models/use-lite/index.ts';
+import { hashModelDir } from '../../lib/models/model-dir.ts';
 import { ExtractionClient, extractCached, type Pooling, type Provider } from '../../lib/extract/index.ts';
-import { LocalActivationStore, textsSha256 } from '../../infra/store/activation-store.ts';
+import { textsSha256 } from '../../infra/store/activation-store.ts';
+import { createStores } from '../../infra/store/index.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { resolveModelOffline } from '../../services/models.ts';
 
 const HELP = `usage: sonde extract --model use-lite|NAME|PATH --input FILE.jsonl|FILE.txt --out DIR
          [--layers all|0,1] [--pooling last|first|mean] [--dtype float32|float16]
@@ -26,16 +28,6 @@ const HELP = `usage: sonde extract --model use-lite|NAME|PATH --input FILE.jsonl
             {"text": ...} object per line
   --pooling default: the model's default_pooling (decoders: last, use-lite: mean)
   Model NAME is looked up under $SONDE_DATA_DIR/models (default ./data/models).`;
-
-const dataDir = () => path.resolve(process.env.SONDE_DATA_DIR ?? 'data');
-
-/** `use-lite`, a directory path, or a model name under SONDE_DATA_DIR/models. */
-export async function resolveModelArg(model: string): Promise<string> {
-  if (model === 'use-lite') return ensureUseLite(dataDir());
-  const candidates = [path.resolve(model), path.join(dataDir(), 'models', model)];
-  for (const c of candidates) if ((await fs.stat(c).catch(() => null))?.isDirectory()) return c;
-  throw new ModelManifestError(`model "${model}" not found: not use-lite, not a directory, not in ${path.join(dataDir(), 'models')}`);
-}
 
 /** Texts of a .txt (a line each) or .jsonl (a string or {"text"} per line) file. */
 export async function readTexts(file: string): Promise<string[]> {
@@ -76,7 +68,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const modelDir = await resolveModelArg(required(flags, 'model'));
+  const config = loadConfig();
+  const { dir: modelDir, manifest } = await resolveModelOffline(config, required(flags, 'model'));
   const input = required(flags, 'input');
   const out = required(flags, 'out');
   const layers = parseLayers(str(flags, 'layers', 'all')!);
@@ -88,7 +81,6 @@ export async function main(argv: string[]): Promise<number> {
   if (batchSize < 1) throw new UsageError('--batch-size must be at least 1');
   const threads = intFlag(flags, 'threads');
 
-  const { manifest } = await loadModelDir(modelDir);
   const pooling = (str(flags, 'pooling') ?? manifest.default_pooling) as Pooling;
   if (!['last', 'first', 'mean'].includes(pooling)) throw new UsageError(`--pooling must be last, first or mean, got "${pooling}"`);
   const texts = await readTexts(input);
@@ -107,8 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     if (flags['no-cache']) {
       result = await client.extract(req, onProgress);
     } else {
-      const store = new LocalActivationStore(path.join(dataDir(), 'activations'));
-      const r = await extractCached(client, store, req, { onProgress });
+      const r = await extractCached(client, createStores(config).cache, req, { onProgress });
       result = r.layers;
       cache = r.computed.length === 0 ? 'hit' : r.hits.length ? 'partial' : 'miss';
     }

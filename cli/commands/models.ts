@@ -3,8 +3,6 @@
  * (the API registers it in Postgres with inspectModelDir); `sonde models list` shows the
  * built-in models and the directories under SONDE_DATA_DIR/models.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs, UsageError } from '../args.ts';
 import { inspectModelDir } from '../../lib/models/model-dir.ts';
 import { BUILTIN_MODELS } from '../../lib/models/builtin.ts';
@@ -12,8 +10,7 @@ import type { ModelManifest } from '../../lib/models/types.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { migrate } from '../../infra/db/migrate.ts';
 import { createPool } from '../../infra/db/pool.ts';
-import { createTenant } from '../../infra/db/tenants.ts';
-import { upsertModel } from '../../infra/db/models.ts';
+import { localModelDirs, registerModel } from '../../services/models.ts';
 
 export { inspectModelDir };
 
@@ -50,14 +47,10 @@ async function add(argv: string[]): Promise<number> {
   }
   // Registration: the directory must be inside the model root every worker sees (no path or symlink escape).
   const config = loadConfig();
-  const root = path.join(config.dataDir, 'models');
-  const info = await inspectModelDir(positionals[0], { root });
   await migrate(config.databaseUrl);
   const db = createPool(config.databaseUrl, 1);
   try {
-    const tenantId = tenant ? (await createTenant(db, tenant)).id : null;
-    const name = typeof flags.name === 'string' ? flags.name : info.manifest.name;
-    const row = await upsertModel(db, tenantId, { name, kind: info.manifest.kind, sha256: info.sha256, path: info.dir, manifest: info.manifest, bytes: info.bytes });
+    const { info, row } = await registerModel({ config, db }, positionals[0], { tenant, name: typeof flags.name === 'string' ? flags.name : undefined });
     if (flags.json) console.log(JSON.stringify(row, null, 2));
     else console.log(`${summary(info.dir, info.manifest, info.sha256, info.bytes)}\nregistered as "${row.name}" for ${tenant ? `tenant ${tenant}` : 'every tenant'}`);
   } finally {
@@ -68,19 +61,11 @@ async function add(argv: string[]): Promise<number> {
 
 async function list(argv: string[]): Promise<number> {
   const { flags } = parseArgs(argv, ['json']);
-  const root = path.join(path.resolve(process.env.SONDE_DATA_DIR ?? 'data'), 'models');
   const rows: { name: string; kind: string; hidden_size: number; layers: number; where: string }[] = BUILTIN_MODELS.map((m) => ({
     name: m.name, kind: m.kind, hidden_size: m.hidden_size, layers: m.layers, where: 'built-in',
   }));
-  const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
-  for (const e of entries) {
-    if (!e.isDirectory() || e.name.startsWith('.') || BUILTIN_MODELS.some((b) => b.name === e.name)) continue;
-    try {
-      const m = JSON.parse(await fs.readFile(path.join(root, e.name, 'sonde.json'), 'utf8')) as ModelManifest;
-      rows.push({ name: e.name, kind: m.kind, hidden_size: m.hidden_size, layers: m.layers.length, where: path.join(root, e.name) });
-    } catch {
-      // Not a model directory (no or bad sonde.json): `sonde models add` says why.
-    }
+  for (const { name, dir, manifest: m } of await localModelDirs(loadConfig())) {
+    rows.push({ name, kind: m.kind, hidden_size: m.hidden_size, layers: m.layers.length, where: dir });
   }
   if (flags.json) console.log(JSON.stringify(rows, null, 2));
   else for (const r of rows) console.log(`${r.name.padEnd(20)} ${r.kind.padEnd(8)} d=${String(r.hidden_size).padEnd(5)} layers=${String(r.layers).padEnd(3)} ${r.where}`);

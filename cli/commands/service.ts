@@ -4,7 +4,7 @@ import { migrate } from '../../infra/db/migrate.ts';
 import { startApi } from '../../http/server.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { createPool } from '../../infra/db/pool.ts';
-import { createApiKey, createTenant } from '../../infra/db/tenants.ts';
+import { createKey } from '../../services/keys.ts';
 import { parseArgs, required, UsageError } from '../args.ts';
 
 export async function migrateMain(): Promise<number> {
@@ -49,15 +49,14 @@ export const workerMain = async () => serve({ api: false, worker: true });
 export async function keysMain(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, ['admin']);
   if (positionals[0] !== 'create') throw new UsageError('usage: sonde keys create --tenant NAME [--admin]');
-  const tenantName = required(flags, 'tenant');
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(tenantName)) throw new UsageError('--tenant must be 1-64 letters, digits, ., _ or -');
+  const tenant = required(flags, 'tenant');
   const config = loadConfig();
   await migrate(config.databaseUrl);
   const db = createPool(config.databaseUrl, 1);
   try {
-    const tenant = await createTenant(db, tenantName);
-    const key = await createApiKey(db, tenant.id, flags.admin ? 'admin' : 'user');
+    const key = await createKey(db, { tenant, role: flags.admin ? 'admin' : 'user', label: typeof flags.label === 'string' ? flags.label : undefined });
     console.log(key.key);
+    console.error(`key id ${key.id} for tenant ${key.tenant} (revoke: DELETE /v1/keys/${key.id})`);
   } finally {
     await db.end();
   }

@@ -7,10 +7,10 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import client from 'prom-client';
-import type { Db } from '../../infra/db/pool.ts';
-import type { Queues } from '../../infra/queue.ts';
+import type { ServiceDeps } from '../../services/context.ts';
+import { fleetStats, queueDepths } from '../../services/health.ts';
 
-export default fp(async function metrics(app: FastifyInstance, opts: { db: Db; queues: Queues }) {
+export default fp(async function metrics(app: FastifyInstance, opts: { services: ServiceDeps }) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'sonde_' });
   const http = new client.Histogram({
@@ -33,10 +33,7 @@ export default fp(async function metrics(app: FastifyInstance, opts: { db: Db; q
     registers: [registry],
     async collect() {
       this.reset();
-      for (const q of [opts.queues.extract, opts.queues.fit]) {
-        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed').catch(() => ({} as Record<string, number>));
-        for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
-      }
+      for (const d of await queueDepths(opts.services)) this.set({ queue: d.queue, state: d.state }, d.n);
     },
   });
   new client.Gauge({
@@ -46,8 +43,7 @@ export default fp(async function metrics(app: FastifyInstance, opts: { db: Db; q
     registers: [registry],
     async collect() {
       this.reset();
-      const { rows } = await opts.db.query('SELECT status, count(*)::int AS n FROM jobs GROUP BY status').catch(() => ({ rows: [] as { status: string; n: number }[] }));
-      for (const r of rows) this.set({ status: r.status }, r.n);
+      for (const r of await fleetStats.jobsByStatus(opts.services)) this.set({ status: r.status }, r.n);
     },
   });
   new client.Gauge({
@@ -55,11 +51,7 @@ export default fp(async function metrics(app: FastifyInstance, opts: { db: Db; q
     help: 'Mean duration of jobs completed in the last hour',
     registers: [registry],
     async collect() {
-      const { rows } = await opts.db.query(
-        `SELECT coalesce(avg(extract(epoch FROM finished_at - started_at)), 0) AS s FROM jobs
-         WHERE status = 'completed' AND finished_at > now() - interval '1 hour'`,
-      ).catch(() => ({ rows: [{ s: 0 }] }));
-      this.set(Number(rows[0].s));
+      this.set(await fleetStats.jobDurationAvg(opts.services));
     },
   });
   new client.Gauge({
@@ -67,11 +59,7 @@ export default fp(async function metrics(app: FastifyInstance, opts: { db: Db; q
     help: 'Extraction throughput (texts through the model per second) over jobs updated in the last hour',
     registers: [registry],
     async collect() {
-      const { rows } = await opts.db.query(
-        `SELECT coalesce(sum(extract_texts) / nullif(sum(extract_seconds), 0), 0) AS r FROM jobs
-         WHERE updated_at > now() - interval '1 hour'`,
-      ).catch(() => ({ rows: [{ r: 0 }] }));
-      this.set(Number(rows[0].r));
+      this.set(await fleetStats.extractTextsPerSecond(opts.services));
     },
   });
   new client.Gauge({
@@ -81,10 +69,7 @@ export default fp(async function metrics(app: FastifyInstance, opts: { db: Db; q
     registers: [registry],
     async collect() {
       this.reset();
-      const { rows } = await opts.db.query(
-        `SELECT method, avg(fit_seconds) AS s FROM results WHERE created_at > now() - interval '1 hour' GROUP BY method`,
-      ).catch(() => ({ rows: [] as { method: string; s: number }[] }));
-      for (const r of rows) this.set({ method: r.method }, Number(r.s));
+      for (const r of await fleetStats.fitSecondsByMethod(opts.services)) this.set({ method: r.method }, r.s);
     },
   });
 

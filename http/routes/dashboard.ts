@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.ts';
-import { notFound } from '../problem.ts';
+import { NotFoundError } from '../../lib/errors.ts';
+import { isUuid } from '../../lib/ids.ts';
 import { buildDashboardAssets, type Asset } from '../../dashboard/build.ts';
 
 // Scripts and styles from this origin only; the API calls go to this origin too.
@@ -41,13 +42,13 @@ export default async function dashboardRoutes(app: FastifyInstance, _deps: AppDe
   app.get('/dashboard/', page);
   app.get('/dashboard/jobs/:id', async (req, reply) => {
     const { id } = req.params as { id: string };
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound(`dashboard page for job ${id}`);
+    if (!isUuid(id)) throw NotFoundError.of(`dashboard page for job ${id}`);
     return page(req, reply);
   });
   app.get('/dashboard/assets/:name', async (req, reply) => {
     const { name } = req.params as { name: string };
     const asset = assets.files.get(name);
-    if (!asset) throw notFound(`dashboard asset ${name}`);
+    if (!asset) throw NotFoundError.of(`dashboard asset ${name}`);
     return send(req, reply, asset);
   });
 }

@@ -1,5 +1,6 @@
 /** Uploaded datasets (tenant-owned). Built-in datasets live in lib/data and are not stored here. */
 import type { Queryable } from './pool.ts';
+import { isUuid } from '../../lib/ids.ts';
 
 export interface StoredDataset {
   id: string;
@@ -38,17 +39,7 @@ export async function listDatasets(db: Queryable, tenantId: string): Promise<Sto
 }
 
 export async function getDataset(db: Queryable, tenantId: string, id: string): Promise<(StoredDataset & DatasetItems) | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   const { rows } = await db.query(`SELECT ${COLUMNS}, items FROM datasets WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
   return rows[0] ?? null;
-}
-
-export async function tenantStorageBytes(db: Queryable, tenantId: string): Promise<number> {
-  const { rows } = await db.query(
-    `SELECT coalesce(sum(bytes), 0)::bigint AS b FROM (
-       SELECT bytes FROM datasets WHERE tenant_id = $1 UNION ALL SELECT bytes FROM models WHERE tenant_id = $1
-       UNION ALL SELECT bytes FROM activation_sets WHERE tenant_id = $1) s`,
-    [tenantId],
-  );
-  return Number(rows[0].b);
 }

@@ -45,6 +45,11 @@ export async function insertJob(
   return { job: existing.rows[0], created: false };
 }
 
+export async function findByIdempotencyKey(db: Queryable, tenantId: string, key: string): Promise<JobRow | null> {
+  const { rows } = await db.query('SELECT * FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2', [tenantId, key]);
+  return rows[0] ?? null;
+}
+
 export async function getJob(db: Queryable, tenantId: string, id: string): Promise<JobRow | null> {
   const { rows } = await db.query('SELECT * FROM jobs WHERE id = $1 AND tenant_id = $2', [id, tenantId]);
   return rows[0] ?? null;

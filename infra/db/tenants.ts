@@ -70,3 +70,25 @@ export async function revokeApiKey(db: Queryable, tenantId: string, keyId: strin
   );
   return (rowCount ?? 0) > 0;
 }
+
+/** A tenant's budgets (migrations/001_init.sql defaults). */
+export async function tenantLimits(db: Queryable, tenantId: string): Promise<{ maxConcurrentJobs: number | null; storageQuotaBytes: number }> {
+  const { rows } = await db.query('SELECT max_concurrent_jobs, storage_quota_bytes FROM tenants WHERE id = $1', [tenantId]);
+  return { maxConcurrentJobs: rows[0]?.max_concurrent_jobs ?? null, storageQuotaBytes: Number(rows[0]?.storage_quota_bytes ?? 0) };
+}
+
+/** Bytes a tenant stores: uploaded datasets, registered models and activation sets. */
+export async function tenantStorageBytes(db: Queryable, tenantId: string): Promise<number> {
+  const { rows } = await db.query(
+    `SELECT coalesce(sum(bytes), 0)::bigint AS b FROM (
+       SELECT bytes FROM datasets WHERE tenant_id = $1 UNION ALL SELECT bytes FROM models WHERE tenant_id = $1
+       UNION ALL SELECT bytes FROM activation_sets WHERE tenant_id = $1) s`,
+    [tenantId],
+  );
+  return Number(rows[0].b);
+}
+
+/** Serialises a tenant's submissions for the rest of the transaction (quota checks cannot race). */
+export async function lockTenant(tx: Queryable, tenantId: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [tenantId]);
+}

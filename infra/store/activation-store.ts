@@ -17,7 +17,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { encodeMat, encodeNpy, floatToHalf, npyToMat, parseNpy } from '../../lib/npy.ts';
+import { encodeMat, encodeNpy, floatToHalf, readMatRows } from '../../lib/npy.ts';
 import type { Mat } from '../../lib/tensor.ts';
 import type { Pooling } from '../../lib/models/types.ts';
 
@@ -46,10 +46,17 @@ export interface EntryManifest {
 export interface ActivationStore {
   has(key: string, layer: number, side: Side): Promise<boolean>;
   get(key: string, layer: number, side: Side): Promise<Mat | null>;
+  /**
+   * Some rows of a stored matrix (null: all), read without a float64 copy of the whole
+   * file: a fit unit reads a job's pairs straight from the entry (no per-job copy).
+   */
+  getRows(key: string, layer: number, side: Side, rows: ArrayLike<number> | null): Promise<Mat | null>;
   put(key: string, parts: ActivationKeyParts, layer: number, side: Side, m: Mat): Promise<void>;
   manifest(key: string): Promise<EntryManifest | null>;
-  /** Least-recently-used eviction down to `maxBytes`, never touching `keep`. */
+  /** Least-recently-used eviction down to `maxBytes`, never touching `keep` (entries of jobs still running). */
   prune(maxBytes: number, keep?: readonly string[]): Promise<{ removed: string[]; bytes: number }>;
+  /** Removes an entry (its manifest first, so no reader sees it half gone). */
+  remove(key: string): Promise<void>;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -110,10 +117,14 @@ export class LocalActivationStore implements ActivationStore {
   }
 
   async get(key: string, layer: number, side: Side): Promise<Mat | null> {
+    return this.getRows(key, layer, side, null);
+  }
+
+  async getRows(key: string, layer: number, side: Side, rows: ArrayLike<number> | null): Promise<Mat | null> {
     const entry = (await this.manifest(key))?.files[slot(layer, side)];
     if (!entry) return null;
     const file = path.join(this.dir(key), entry.file);
-    const m = npyToMat(parseNpy(await fs.readFile(file), file), file);
+    const m = readMatRows(await fs.readFile(file), rows, file);
     // The manifest's mtime is the entry's last use, for least-recently-used eviction (prune).
     const now = new Date();
     await fs.utimes(path.join(this.dir(key), 'manifest.json'), now, now).catch(() => {});
@@ -142,16 +153,22 @@ export class LocalActivationStore implements ActivationStore {
       }
     }
     const removed: string[] = [];
+    const pinned = new Set(keep);
     entries.sort((a, b) => a.used - b.used);
     for (const e of entries) {
       if (total <= maxBytes) break;
-      if (keep.includes(e.key)) continue;
-      await fs.rm(path.join(e.dir, 'manifest.json'), { force: true });
-      await fs.rm(e.dir, { recursive: true, force: true });
+      if (pinned.has(e.key)) continue;
+      await this.remove(e.key);
       total -= e.bytes;
       removed.push(e.key);
     }
     return { removed, bytes: total };
+  }
+
+  async remove(key: string): Promise<void> {
+    const dir = this.dir(key);
+    await fs.rm(path.join(dir, 'manifest.json'), { force: true });
+    await fs.rm(dir, { recursive: true, force: true });
   }
 
   /**

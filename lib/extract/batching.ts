@@ -4,6 +4,7 @@
  * to one row per text. No ONNX Runtime here, so it is cheap to test.
  */
 import type { Pooling } from '../models/types.ts';
+import { halfTable } from '../npy.ts';
 
 /**
  * Batches of text indices, shortest first: sorting by length keeps the padding in each
@@ -107,20 +108,10 @@ export function poolWeights(batch: DenseBatch, pooling: Pooling): Float32Array {
   return w;
 }
 
-let HALF_TABLE: Float32Array | null = null;
-
-/** float16 bit patterns → float32, by a 65,536-entry table (IEEE 754 binary16). */
+/** float16 bit patterns → float32 (IEEE 754 binary16, by lib/npy.ts's table). */
 export function halfToFloat32(src: Uint16Array): Float32Array {
-  if (!HALF_TABLE) {
-    HALF_TABLE = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) {
-      const s = h & 0x8000 ? -1 : 1;
-      const e = (h >> 10) & 0x1f;
-      const f = h & 0x3ff;
-      HALF_TABLE[h] = e === 0 ? s * 2 ** -14 * (f / 1024) : e === 31 ? (f ? NaN : s * Infinity) : s * 2 ** (e - 15) * (1 + f / 1024);
-    }
-  }
+  const table = halfTable();
   const out = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = HALF_TABLE[src[i]];
+  for (let i = 0; i < src.length; i++) out[i] = table[src[i]];
   return out;
 }

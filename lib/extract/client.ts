@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { mat, type Mat } from '../tensor.ts';
 import { ModelManifestError } from '../models/model-dir.ts';
 import { halfToFloat32 } from './batching.ts';
+import { watchMemory } from '../memory-watch.ts';
 import { ExtractInputError, type ChildOptions, type ExtractRequest, type ExtractStats, type FromChild, type Provider, type ToChild } from './types.ts';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
@@ -61,7 +62,7 @@ export class ExtractionClient {
    * threads: ONNX Runtime intra-op threads (0: one per core); provider: 'auto' tries CUDA;
    * graphPooling: pool inside the ONNX graph when possible (default true, see pooled-graph.ts).
    */
-  constructor(private readonly opts: { threads?: number; provider?: Provider; graphPooling?: boolean } = {}) {}
+  constructor(private readonly opts: { threads?: number; provider?: Provider; graphPooling?: boolean; maxRssMb?: number } = {}) {}
 
   private spawn(): ChildProcess {
     const options: ChildOptions = { threads: this.opts.threads ?? 0, provider: this.opts.provider ?? 'auto', graphPooling: this.opts.graphPooling !== false };
@@ -71,13 +72,19 @@ export class ExtractionClient {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.on('message', (msg: FromChild) => this.onMessage(msg));
+    let overLimit: Error | null = null;
+    const stopWatch = watchMemory(child.pid!, this.opts.maxRssMb ?? 0, (rss) => {
+      overLimit = new ExtractInputError(`extraction used ${Math.round(rss)} MiB, over its memory limit of ${this.opts.maxRssMb} MiB (SONDE_EXTRACT_MEMORY_MB); use smaller batches or shorter texts`);
+      child.kill('SIGKILL');
+    });
     child.on('exit', (code, signal) => {
+      stopWatch();
       if (this.child === child) this.child = null;
       const p = this.pending;
       // Only this child's request fails: an aborted child may exit after a new one started.
       if (p && p.child === child) {
         this.pending = null;
-        p.reject(new Error(`extraction process exited (${signal ?? `code ${code}`}) before finishing`));
+        p.reject(overLimit ?? new Error(`extraction process exited (${signal ?? `code ${code}`}) before finishing`));
       }
     });
     return child;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { fitLayer, type ConditionData } from '../../workers/fit-layer.ts';
 import { normalizeJobRequest } from '../../lib/job-spec.ts';
 import { METHODS } from '../../lib/probe/index.ts';
-import type { PairsMeta } from '../../workers/job-artifacts.ts';
+import type { PairsMeta } from '../../services/pipeline.ts';
 import { mulberry32 } from '../support/rng.ts';
 
 const rng = mulberry32;
