@@ -8,13 +8,28 @@ import os from 'node:os';
 
 export type Role = 'api' | 'worker' | 'all';
 
+/** S3-compatible object storage for the activation stores (SONDE_STORE=s3://bucket/prefix). */
+export interface S3Config {
+  bucket: string;
+  /** Key prefix, "" or ending in "/". */
+  prefix: string;
+  region: string;
+  /** Non-AWS endpoints (MinIO, Ceph RGW, R2): AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL. */
+  endpoint: string | null;
+  forcePathStyle: boolean;
+  accessKeyId: string | null;
+  secretAccessKey: string | null;
+}
+
 export interface Config {
   databaseUrl: string;
   redisUrl: string;
   port: number;
   host: string;
-  /** Root for activations, the model cache and uploads; shared by all workers (a mounted volume when there are several machines). */
+  /** Root for the model cache, and for the activation stores unless `s3` is set. */
   dataDir: string;
+  /** Where the activation stores live: null = under dataDir; else S3-compatible object storage. */
+  s3: S3Config | null;
   role: Role;
   /** Prefix of BullMQ queue names, so tests can run beside a live service. */
   queuePrefix: string;
@@ -55,6 +70,24 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return n;
 }
 
+function s3Config(env: NodeJS.ProcessEnv): S3Config | null {
+  const store = env.SONDE_STORE ?? 'local';
+  if (store === 'local' || store === '') return null;
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(store);
+  if (!m) throw new BadInputError(`SONDE_STORE must be "local" or s3://bucket/prefix, got "${store}"`);
+  const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || null;
+  return {
+    bucket: m[1],
+    prefix: prefix ? `${prefix}/` : '',
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    endpoint,
+    forcePathStyle: (env.SONDE_S3_FORCE_PATH_STYLE ?? (endpoint ? '1' : '0')) !== '0',
+    accessKeyId: env.AWS_ACCESS_KEY_ID || null,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY || null,
+  };
+}
+
 /**
  * `defaults` fill variables the environment leaves unset (e.g. `sonde demo` listens on a
  * free port unless PORT is given).
@@ -71,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
     port: int(env, 'PORT', 8080),
     host: env.HOST ?? '127.0.0.1',
     dataDir: path.resolve(env.SONDE_DATA_DIR ?? 'data'),
+    s3: s3Config(env),
     role,
     queuePrefix: env.SONDE_QUEUE_PREFIX ?? 'sonde',
     extractThreads: int(env, 'SONDE_EXTRACT_THREADS', Math.max(1, os.availableParallelism())),

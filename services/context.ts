@@ -7,6 +7,7 @@
 import type { Config } from '../infra/config.ts';
 import type { Db } from '../infra/db/pool.ts';
 import { createPool } from '../infra/db/pool.ts';
+import { migrate } from '../infra/db/migrate.ts';
 import type { Queues } from '../infra/queue.ts';
 import { createQueues } from '../infra/queue.ts';
 import { createStores, type Stores } from '../infra/store/index.ts';
@@ -37,4 +38,11 @@ export function openServices(config: Config, poolSize = 10): ServiceDeps & { clo
       await db.end();
     },
   };
+}
+
+/** Migrates the schema (creating the database if needed) and opens a pool: CLI commands that only need Postgres. */
+export async function openDatabase(config: Config, poolSize = 1, log?: (line: string) => void): Promise<{ db: Db; applied: string[]; close(): Promise<void> }> {
+  const applied = await migrate(config.databaseUrl, log);
+  const db = createPool(config.databaseUrl, poolSize);
+  return { db, applied, close: () => db.end() };
 }

@@ -79,6 +79,8 @@ export async function startWorkers(config: Config, log: (msg: string, extra?: ob
   );
 
   for (const w of [extractWorker, fitWorker]) {
+    w.on('active', (job) => log(`${w.name} unit ${job.id} started`));
+    w.on('completed', (job) => log(`${w.name} unit ${job.id} done`));
     w.on('failed', (job, err) => {
       log(`${w.name} unit ${job?.id} failed: ${err.message}`);
       if (job && isFinalFailure(job, err)) {

@@ -4,10 +4,9 @@
  * default methods and seeds), watch it, print the method × layer table, shut down.
  */
 import { loadConfig } from '../../infra/config.ts';
-import { migrate } from '../../infra/db/migrate.ts';
 import { startApi } from '../../http/server.ts';
 import { startWorkers } from '../../workers/index.ts';
-import { createPool } from '../../infra/db/pool.ts';
+import { openDatabase } from '../../services/context.ts';
 import { createKey } from '../../services/keys.ts';
 import { apiClient, watch } from './client.ts';
 import { parseArgs, str, intFlag } from '../args.ts';
@@ -17,10 +16,9 @@ export async function main(argv: string[]): Promise<number> {
   const config = loadConfig(undefined, { PORT: '0' });
   const t0 = Date.now();
   console.log(`sonde demo: Postgres ${config.databaseUrl.replace(/\/\/[^@]*@/, '//')}, Redis ${config.redisUrl}, data ${config.dataDir}`);
-  await migrate(config.databaseUrl, (l) => console.log(`  ${l}`));
-  const db = createPool(config.databaseUrl, 1);
+  const { db, close } = await openDatabase(config, 1, (l) => console.log(`  ${l}`));
   const { key } = await createKey(db, { tenant: 'demo', label: 'sonde demo' });
-  await db.end();
+  await close();
 
   const workers = await startWorkers(config);
   const api = await startApi({ ...config, logLevel: 'warn' });

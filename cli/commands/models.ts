@@ -8,8 +8,7 @@ import { inspectModelDir } from '../../lib/models/model-dir.ts';
 import { BUILTIN_MODELS } from '../../lib/models/builtin.ts';
 import type { ModelManifest } from '../../lib/models/types.ts';
 import { loadConfig } from '../../infra/config.ts';
-import { migrate } from '../../infra/db/migrate.ts';
-import { createPool } from '../../infra/db/pool.ts';
+import { openDatabase } from '../../services/context.ts';
 import { localModelDirs, registerModel } from '../../services/models.ts';
 
 export { inspectModelDir };
@@ -47,14 +46,13 @@ async function add(argv: string[]): Promise<number> {
   }
   // Registration: the directory must be inside the model root every worker sees (no path or symlink escape).
   const config = loadConfig();
-  await migrate(config.databaseUrl);
-  const db = createPool(config.databaseUrl, 1);
+  const { db, close } = await openDatabase(config);
   try {
     const { info, row } = await registerModel({ config, db }, positionals[0], { tenant, name: typeof flags.name === 'string' ? flags.name : undefined });
     if (flags.json) console.log(JSON.stringify(row, null, 2));
     else console.log(`${summary(info.dir, info.manifest, info.sha256, info.bytes)}\nregistered as "${row.name}" for ${tenant ? `tenant ${tenant}` : 'every tenant'}`);
   } finally {
-    await db.end();
+    await close();
   }
   return 0;
 }

@@ -1,15 +1,14 @@
 /** Service-side commands: migrate, start/api/worker, keys. */
 import { loadConfig } from '../../infra/config.ts';
-import { migrate } from '../../infra/db/migrate.ts';
 import { startApi } from '../../http/server.ts';
 import { startWorkers } from '../../workers/index.ts';
-import { createPool } from '../../infra/db/pool.ts';
 import { createKey } from '../../services/keys.ts';
+import { openDatabase } from '../../services/context.ts';
 import { parseArgs, required, UsageError } from '../args.ts';
 
 export async function migrateMain(): Promise<number> {
-  const config = loadConfig();
-  const applied = await migrate(config.databaseUrl, (l) => console.log(l));
+  const { applied, close } = await openDatabase(loadConfig(), 1, (l) => console.log(l));
+  await close();
   console.log(applied.length ? `migrated (${applied.length} applied)` : 'schema up to date');
   return 0;
 }
@@ -17,7 +16,7 @@ export async function migrateMain(): Promise<number> {
 /** Runs until SIGTERM/SIGINT, then shuts down gracefully (in-flight units finish). */
 async function serve(roles: { api: boolean; worker: boolean }): Promise<number> {
   const config = loadConfig();
-  await migrate(config.databaseUrl);
+  await (await openDatabase(config)).close();
   const closers: (() => Promise<void>)[] = [];
   if (roles.worker) {
     const w = await startWorkers(config, (m) => console.log(`[worker] ${m}`));
@@ -50,15 +49,13 @@ export async function keysMain(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, ['admin']);
   if (positionals[0] !== 'create') throw new UsageError('usage: sonde keys create --tenant NAME [--admin]');
   const tenant = required(flags, 'tenant');
-  const config = loadConfig();
-  await migrate(config.databaseUrl);
-  const db = createPool(config.databaseUrl, 1);
+  const { db, close } = await openDatabase(loadConfig());
   try {
     const key = await createKey(db, { tenant, role: flags.admin ? 'admin' : 'user', label: typeof flags.label === 'string' ? flags.label : undefined });
     console.log(key.key);
     console.error(`key id ${key.id} for tenant ${key.tenant} (revoke: DELETE /v1/keys/${key.id})`);
   } finally {
-    await db.end();
+    await close();
   }
   return 0;
 }

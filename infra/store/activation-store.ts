@@ -3,20 +3,18 @@
  * activations — model weights (sha256), the texts (sha256), prompt template, pooling and
  * storage dtype — and holds one `.npy` (n×d) per layer per side plus `manifest.json`.
  *
- * Layout under the root (SONDE_DATA_DIR/activations):
+ * Layout under the root (a directory, or an S3 prefix):
  *     <key[0..2]>/<key>/layer_<k>_<side>.npy
  *     <key[0..2]>/<key>/manifest.json      lists the files that are complete
  *
- * Several machines can share one root on a mounted volume (NFS, EFS…): every file is
- * written to a temporary name and renamed into place, and the manifest, renamed last, is
- * the commit record — a reader never sees a partial file as present. Two writers of the
- * same key write identical bytes (the key fixes the content), so racing is harmless.
- * The ActivationStore interface is all callers use, so an S3 backend can replace
- * LocalActivationStore (objects are immutable and keyed the same way).
+ * Nothing half written is ever visible as complete: every file is written whole before
+ * the manifest that lists it (a temporary name renamed into place on disk; on S3 an object
+ * becomes visible only once fully uploaded), and the manifest, written last, is the commit
+ * record. Two writers of the same key write identical bytes (the key fixes the content),
+ * so racing is harmless. The entry logic lives once, in EntryStore; a backend
+ * (local-store.ts, s3-store.ts) only moves blobs.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { encodeMat, encodeNpy, floatToHalf, readMatRows } from '../../lib/npy.ts';
 import type { Mat } from '../../lib/tensor.ts';
 import type { Pooling } from '../../lib/models/types.ts';
@@ -83,33 +81,34 @@ export function textsSha256(texts: readonly string[]): string {
 
 const slot = (layer: number, side: Side) => `${layer}_${side}`;
 
-/** Writes bytes under a unique temporary name in the same directory, then renames. */
-async function writeAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
+/** What a backend does: whole blobs under names relative to its root ("ab/abcd…/manifest.json"). */
+export interface BlobBackend {
+  /** The blob's bytes, or null when it does not exist. */
+  read(name: string): Promise<Uint8Array | null>;
+  /** Writes a blob so that readers see either nothing or all of it. */
+  write(name: string, bytes: Uint8Array | string): Promise<void>;
+  /** Removes a blob or (name ending in "/") everything under a prefix; missing is fine. */
+  remove(name: string): Promise<void>;
+  /** Marks a blob as just used (least-recently-used eviction reads it back in `entries`). */
+  touch(name: string): Promise<void>;
+  /** Every entry directory: its key, total bytes and its manifest's last use (ms). */
+  entries(): Promise<{ key: string; bytes: number; used: number }[]>;
+  /** Human-readable location, for messages. */
+  readonly where: string;
 }
 
-export class LocalActivationStore implements ActivationStore {
-  constructor(readonly root: string) {}
+/** The entry logic over any blob backend. */
+export class EntryStore implements ActivationStore {
+  constructor(protected readonly blobs: BlobBackend) {}
 
   private dir(key: string): string {
     if (!HEX64.test(key)) throw new Error(`activation key must be a sha256 hex digest, got "${key}"`);
-    return path.join(this.root, key.slice(0, 2), key);
+    return `${key.slice(0, 2)}/${key}`;
   }
 
   async manifest(key: string): Promise<EntryManifest | null> {
-    try {
-      return JSON.parse(await fs.readFile(path.join(this.dir(key), 'manifest.json'), 'utf8')) as EntryManifest;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
-    }
+    const bytes = await this.blobs.read(`${this.dir(key)}/manifest.json`);
+    return bytes ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as EntryManifest) : null;
   }
 
   async has(key: string, layer: number, side: Side): Promise<boolean> {
@@ -123,11 +122,12 @@ export class LocalActivationStore implements ActivationStore {
   async getRows(key: string, layer: number, side: Side, rows: ArrayLike<number> | null): Promise<Mat | null> {
     const entry = (await this.manifest(key))?.files[slot(layer, side)];
     if (!entry) return null;
-    const file = path.join(this.dir(key), entry.file);
-    const m = readMatRows(await fs.readFile(file), rows, file);
-    // The manifest's mtime is the entry's last use, for least-recently-used eviction (prune).
-    const now = new Date();
-    await fs.utimes(path.join(this.dir(key), 'manifest.json'), now, now).catch(() => {});
+    const name = `${this.dir(key)}/${entry.file}`;
+    const bytes = await this.blobs.read(name);
+    if (!bytes) return null; // removed between the manifest read and now: the caller recomputes
+    const m = readMatRows(bytes, rows, `${this.blobs.where}/${name}`);
+    // The manifest's last-modified time is the entry's last use, for eviction (prune).
+    await this.blobs.touch(`${this.dir(key)}/manifest.json`).catch(() => {});
     return m;
   }
 
@@ -138,20 +138,8 @@ export class LocalActivationStore implements ActivationStore {
    * since the manifest goes first. Returns what was removed.
    */
   async prune(maxBytes: number, keep: readonly string[] = []): Promise<{ removed: string[]; bytes: number }> {
-    const entries: { key: string; dir: string; bytes: number; used: number }[] = [];
-    let total = 0;
-    for (const prefix of await fs.readdir(this.root).catch(() => [] as string[])) {
-      const sub = path.join(this.root, prefix);
-      for (const key of await fs.readdir(sub).catch(() => [] as string[])) {
-        if (!HEX64.test(key)) continue;
-        const dir = path.join(sub, key);
-        let bytes = 0;
-        for (const f of await fs.readdir(dir).catch(() => [] as string[])) bytes += (await fs.stat(path.join(dir, f)).catch(() => ({ size: 0 }))).size;
-        const used = (await fs.stat(path.join(dir, 'manifest.json')).catch(() => ({ mtimeMs: 0 }))).mtimeMs;
-        entries.push({ key, dir, bytes, used });
-        total += bytes;
-      }
-    }
+    const entries = await this.blobs.entries();
+    let total = entries.reduce((n, e) => n + e.bytes, 0);
     const removed: string[] = [];
     const pinned = new Set(keep);
     entries.sort((a, b) => a.used - b.used);
@@ -166,9 +154,8 @@ export class LocalActivationStore implements ActivationStore {
   }
 
   async remove(key: string): Promise<void> {
-    const dir = this.dir(key);
-    await fs.rm(path.join(dir, 'manifest.json'), { force: true });
-    await fs.rm(dir, { recursive: true, force: true });
+    await this.blobs.remove(`${this.dir(key)}/manifest.json`);
+    await this.blobs.remove(`${this.dir(key)}/`);
   }
 
   /**
@@ -177,19 +164,17 @@ export class LocalActivationStore implements ActivationStore {
    */
   async put(key: string, parts: ActivationKeyParts, layer: number, side: Side, m: Mat): Promise<void> {
     if (activationKey(parts) !== key) throw new Error('activation store: key does not match its parts');
-    const dir = this.dir(key);
-    await fs.mkdir(dir, { recursive: true });
     const file = `layer_${layer}_${side}.npy`;
     const bytes = parts.dtype === 'float16'
       ? encodeNpy([m.rows, m.cols], Uint16Array.from(m.data, floatToHalf), '<f2')
       : encodeMat(m);
-    await writeAtomic(path.join(dir, file), bytes);
+    await this.blobs.write(`${this.dir(key)}/${file}`, bytes);
     // Re-read the manifest just before replacing it so entries written meanwhile by another
     // job survive (a lost race only costs a recomputation, never a wrong answer).
     const prev = await this.manifest(key);
     if (prev && prev.rows !== m.rows) throw new Error(`activation store: entry ${key} has ${prev.rows} rows, got ${m.rows}`);
     const next: EntryManifest = prev ?? { key, parts, rows: m.rows, files: {}, created_at: new Date().toISOString() };
     next.files[slot(layer, side)] = { file, cols: m.cols };
-    await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(next, null, 2)}\n`);
+    await this.blobs.write(`${this.dir(key)}/manifest.json`, `${JSON.stringify(next, null, 2)}\n`);
   }
 }

@@ -5,8 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { activationKey, textsSha256, LocalActivationStore, type ActivationKeyParts } from '../../infra/store/activation-store.ts';
-import { ExtractionClient, extractCached } from '../../lib/extract/index.ts';
+import { activationKey, textsSha256, type ActivationKeyParts } from '../../infra/store/activation-store.ts';
+import { LocalActivationStore } from '../../infra/store/local-store.ts';
+import { ExtractionClient } from '../../lib/extract/index.ts';
+import { extractCached } from '../../services/extraction.ts';
 import { mat } from '../../lib/tensor.ts';
 import { parseNpy } from '../../lib/npy.ts';
 

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { activationKey, textsSha256, LocalActivationStore, type ActivationKeyParts } from '../../infra/store/activation-store.ts';
+import { activationKey, textsSha256, type ActivationKeyParts } from '../../infra/store/activation-store.ts';
+import { LocalActivationStore } from '../../infra/store/local-store.ts';
 import { mat } from '../../lib/tensor.ts';
 
 test('prune removes least-recently-used entries until the store fits, never a kept one', async () => {

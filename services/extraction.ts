@@ -3,11 +3,11 @@
  * weights, texts, template, pooling and dtype are read back; only the missing ones run
  * the model. A repeated job is therefore a cache hit that never starts a session.
  */
-import { hashModelDir, loadModelDir } from '../models/model-dir.ts';
-import type { Mat } from '../tensor.ts';
-import { activationKey, textsSha256, type ActivationKeyParts, type ActivationStore, type Side } from '../../infra/store/activation-store.ts';
-import type { ExtractionClient } from './client.ts';
-import type { ExtractRequest } from './types.ts';
+import { hashModelDir, loadModelDir } from '../lib/models/model-dir.ts';
+import type { Mat } from '../lib/tensor.ts';
+import { activationKey, textsSha256, type ActivationKeyParts, type ActivationStore, type Side } from '../infra/store/activation-store.ts';
+import type { ExtractionClient } from '../lib/extract/client.ts';
+import type { ExtractRequest } from '../lib/extract/types.ts';
 
 export interface CachedExtractResult {
   layers: Map<number, Mat>;
