@@ -4,22 +4,26 @@
  * openapi.yaml; this module adds the defaults and the checks JSON Schema cannot express.
  */
 import { BadInputError } from './errors.ts';
-export const DEFAULT_METHODS = ['ccs', 'pca', 'nmf', 'kmeans', 'random', 'lr'] as const;
+import type { MethodName, NormalizeMode } from './probe/types.ts';
+import type { Pooling } from './models/types.ts';
+import type { Ensembling } from './data/ensemble.ts';
+
+export const DEFAULT_METHODS: readonly MethodName[] = ['ccs', 'pca', 'nmf', 'kmeans', 'random', 'lr'];
 
 export interface JobRequest {
   model?: string;
   dataset?: string;
   templates?: (string | { id?: string; text: string })[];
   layers?: 'all' | number[];
-  pooling?: 'last' | 'first' | 'mean';
+  pooling?: Pooling;
   methods?: string[];
   method_options?: Record<string, Record<string, unknown>>;
   seeds?: number;
-  normalize?: 'none' | 'center' | 'burns' | 'elk' | 'cluster';
+  normalize?: NormalizeMode;
   split?: { train?: number; test?: number; seed?: number };
   controls?: unknown[];
   eval_datasets?: string[];
-  ensemble?: 'none' | 'partial' | 'full';
+  ensemble?: Ensembling;
   sign_k?: number;
   bootstrap?: number;
   max_items?: number;
@@ -31,15 +35,15 @@ export interface JobSpec {
   dataset: string;
   templates: (string | { id?: string; text: string })[];
   layers: 'all' | number[];
-  pooling: 'last' | 'first' | 'mean' | null;
-  methods: string[];
+  pooling: Pooling | null;
+  methods: MethodName[];
   method_options: Record<string, Record<string, unknown>>;
   seeds: number;
-  normalize: 'none' | 'center' | 'burns' | 'elk' | 'cluster';
+  normalize: NormalizeMode;
   split: { train: number; test: number; seed: number };
   controls: unknown[];
   eval_datasets: string[];
-  ensemble: 'none' | 'partial' | 'full';
+  ensemble: Ensembling;
   sign_k: number;
   bootstrap: number;
   max_items: number | null;
@@ -52,7 +56,7 @@ export class JobSpecError extends BadInputError {}
 export const DEFAULT_MODEL = 'use-lite';
 
 export function normalizeJobRequest(req: JobRequest, known: { methods: readonly string[]; defaultDataset: string }): JobSpec {
-  const methods = [...new Set(req.methods ?? DEFAULT_METHODS)];
+  const methods = [...new Set(req.methods ?? DEFAULT_METHODS)] as MethodName[];
   const unknown = methods.filter((m) => !known.methods.includes(m));
   if (unknown.length) throw new JobSpecError(`unknown method(s) ${unknown.join(', ')}; known: ${known.methods.join(', ')}`);
   const split = { train: req.split?.train ?? 0.6, test: req.split?.test ?? 0.4, seed: req.split?.seed ?? 0 };
@@ -63,7 +67,7 @@ export function normalizeJobRequest(req: JobRequest, known: { methods: readonly 
     throw new JobSpecError('layers must not repeat');
   }
   for (const m of Object.keys(req.method_options ?? {})) {
-    if (!methods.includes(m)) throw new JobSpecError(`method_options given for "${m}", which is not among the job's methods`);
+    if (!(methods as string[]).includes(m)) throw new JobSpecError(`method_options given for "${m}", which is not among the job's methods`);
   }
   if (req.activations && (req.model || req.dataset || req.templates || req.layers || req.pooling || req.eval_datasets?.length)) {
     throw new JobSpecError('a job on uploaded activations takes no model, dataset, templates, layers, pooling or eval_datasets');

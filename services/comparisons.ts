@@ -1,6 +1,6 @@
 /** Comparisons across jobs: method × layer accuracy (mean ± std over seeds) and one table per job. */
 import type { Queryable } from '../infra/db/pool.ts';
-import { accuracyByLayer } from '../infra/db/views.ts';
+import { accuracyByLayer, bestLayersByMetric } from '../infra/db/views.ts';
 import { listResults } from '../infra/db/results.ts';
 import { comparisonTable } from '../lib/report/table.ts';
 import { BadInputError } from '../lib/errors.ts';
@@ -18,10 +18,11 @@ export function parseJobIds(list: string): string[] {
 export async function compareJobs(db: Queryable, tenantId: string, ids: string[]) {
   for (const id of ids) await getJob(db, tenantId, id);
   const rows = await accuracyByLayer(db, ids);
+  const best = await bestLayersByMetric(db, ids);
   const tables: string[] = [];
   for (const id of ids) {
     const results = (await listResults(db, id)).filter((r) => r.template === null);
-    tables.push(`job ${id}\n${comparisonTable(results as never, { controlColumns: true })}`);
+    tables.push(`job ${id}\n${comparisonTable(results as never, { controlColumns: true, best: best.filter((b) => b.job_id === id) })}`);
   }
   return { jobs: ids, rows, table: tables.join('\n\n') };
 }

@@ -7,7 +7,7 @@ import type { Queryable } from '../infra/db/pool.ts';
 import { withTransaction } from '../infra/db/pool.ts';
 import * as jobsDb from '../infra/db/jobs.ts';
 import { listAgreements, listResults, getProbe as getStoredProbe } from '../infra/db/results.ts';
-import { bestLayers } from '../infra/db/views.ts';
+import { bestLayers, bestLayersByMetric } from '../infra/db/views.ts';
 import { getActivationSet } from '../infra/db/activations.ts';
 import { lockTenant } from '../infra/db/tenants.ts';
 import { normalizeJobRequest, type JobRequest, type JobSpec } from '../lib/job-spec.ts';
@@ -116,13 +116,15 @@ export async function jobResults(db: Queryable, tenantId: string, id: string) {
   const job = await getJob(db, tenantId, id);
   const results = await listResults(db, id);
   const summary = await bestLayers(db, [id]);
+  const best = (await bestLayersByMetric(db, [id])).map(({ job_id: _j, ...b }) => b);
   return {
     job_id: id,
     status: job.status,
     results,
     summary: summary.map(({ job_id: _j, ...s }) => s),
+    best_layers: best,
     agreements: await listAgreements(db, id),
-    table: comparisonTable(results.filter((r) => r.template === null) as never),
+    table: comparisonTable(results.filter((r) => r.template === null) as never, { best }),
   };
 }
 

@@ -120,6 +120,8 @@ export function controlsPresent(rows: readonly ResultRow[]): string[] {
 export interface ControlCurves {
   control: string;
   label: string;
+  /** The result column (and best_layers metric) holding the agreement with the planted feature. */
+  column: 'distractor_accuracy' | 'opinion_accuracy';
   layers: number[];
   /** Accuracy against the ground truth, under the control's modified prompts. */
   truth: MethodCurve[];
@@ -133,7 +135,7 @@ export function controlCurves(rows: readonly ResultRow[], control: string, metho
   const own = conditionRows(rows, control);
   const truth = groupByMethodLayer(own, (r) => r.accuracy, methodOrder);
   const planted = groupByMethodLayer(own, (r) => r[spec.column] as number | null | undefined, methodOrder);
-  return { control, label: spec.label, layers: truth.layers, truth: truth.curves, planted: planted.curves };
+  return { control, label: spec.label, column: spec.column, layers: truth.layers, truth: truth.curves, planted: planted.curves };
 }
 
 /**
@@ -143,15 +145,6 @@ export function controlCurves(rows: readonly ResultRow[], control: string, metho
 export function templateCurves(rows: readonly ResultRow[], methodOrder: readonly string[] = []): Curves & { nTemplates: number } {
   const own = rows.filter((r) => r.template !== null);
   return { ...groupByMethodLayer(own, (r) => r.accuracy, methodOrder), nTemplates: new Set(own.map((r) => r.template)).size };
-}
-
-/** Best layer of a curve by mean (ties go to the lower layer, as the method_best_layer view). */
-export function bestLayer(layers: readonly number[], curve: MethodCurve): { layer: number; stat: Stat } | null {
-  let best: { layer: number; stat: Stat } | null = null;
-  curve.stats.forEach((s, i) => {
-    if (s && (!best || s.mean > best.stat.mean)) best = { layer: layers[i], stat: s };
-  });
-  return best;
 }
 
 export interface ProbeLink {

@@ -89,11 +89,25 @@ export interface SummaryRow {
   accuracy_max: number;
 }
 
+/** A row of the best_layers view (migrations/005), as /results serves it: the one place best layers are decided. */
+export interface BestLayerRow {
+  method: string;
+  control: string | null;
+  metric: string;
+  best_layer: number;
+  n_seeds: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+}
+
 export interface Results {
   job_id: string;
   status: string;
   results: ResultRow[];
   summary: SummaryRow[];
+  best_layers: BestLayerRow[];
   agreements: AgreementRow[];
 }
 

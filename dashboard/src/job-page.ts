@@ -3,9 +3,9 @@
  * commit) accuracy-by-layer curves with seed bands, the method × layer heatmap, the best
  * layer per method, the controls of Farquhar et al. 2023, and probe downloads.
  */
-import { getJson, download, isActive, type Job, type Results, type SummaryRow } from './api.ts';
+import { getJson, download, isActive, type BestLayerRow, type Job, type Results } from './api.ts';
 import { h, append, clear, fmt, fmtTime, fmtDuration, statusBadge, progressBar } from './dom.ts';
-import { layerCurves, controlCurves, controlsPresent, probeIndex, orderMethods, bestLayer, agreementGrid, templateCurves, METRICS, METRIC_LABELS, type Metric, type Spread, type ResultRow, type ProbeLink } from './aggregate.ts';
+import { layerCurves, controlCurves, controlsPresent, probeIndex, orderMethods, agreementGrid, templateCurves, METRICS, METRIC_LABELS, type Metric, type Spread, type ResultRow, type ProbeLink } from './aggregate.ts';
 import { lineChart, heatmap, methodColors, pruneCharts, paintCell } from './charts.ts';
 
 const POLL_MS = 2000;
@@ -122,32 +122,27 @@ function renderResults(box: HTMLElement, job: Job, res: Results, view: View, red
         spread: view.spread,
       }),
       heatmap('method-layer-heatmap', `${METRIC_LABELS[view.metric]}: method × layer, mean over seeds`, curves)),
-    summaryCard(res.summary.filter((s) => s.control === null).sort((a, b) => methods.indexOf(a.method) - methods.indexOf(b.method)), curves.layers, curves.curves, view.metric),
-    ...controlsPresent(rows).map((control) => controlCard(rows, control, methods, colors)),
+    summaryCard(res.best_layers.filter((b) => b.control === null && b.metric === view.metric).sort((a, b) => methods.indexOf(a.method) - methods.indexOf(b.method)), view.metric),
+    ...controlsPresent(rows).map((control) => controlCard(rows, res.best_layers, control, methods, colors)),
     rows.some((r) => r.template !== null) ? templateCard(rows, methods, colors) : null,
     res.agreements?.length ? agreementCard(res.agreements, methods) : null,
     probesCard(job.id, probeIndex(rows, methods)),
   );
 }
 
-function summaryCard(summary: SummaryRow[], layers: number[], curves: ReturnType<typeof layerCurves>['curves'], metric: Metric): HTMLElement {
-  // The server's best layer is by oracle-sign accuracy (method_best_layer view); for another metric, compute it here.
-  const rows = metric === 'accuracy' && summary.length
-    ? summary.map((s) => [s.method, s.best_layer, s.accuracy_mean, s.accuracy_std, s.accuracy_min, s.accuracy_max, s.n_seeds] as const)
-    : curves.flatMap((c) => {
-      const b = bestLayer(layers, c);
-      return b ? [[c.method, b.layer, b.stat.mean, b.stat.std, b.stat.min, b.stat.max, b.stat.n] as const] : [];
-    });
+/** Best layers come from the server (the best_layers view), for whichever metric is shown. */
+function summaryCard(best: BestLayerRow[], metric: Metric): HTMLElement {
   return h('section', { class: 'card', id: 'summary' },
     h('h2', {}, `Best layer per method (${METRIC_LABELS[metric]})`),
     h('table', { class: 'numbers' },
       h('thead', {}, h('tr', {}, ...['method', 'best layer', 'mean', 'std', 'min', 'max', 'seeds'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, ...rows.map(([m, l, mean, std, min, max, n]) =>
-        h('tr', { 'data-method': m }, h('th', { scope: 'row' }, m), h('td', {}, l), h('td', {}, fmt(mean)), h('td', {}, fmt(std)), h('td', {}, fmt(min)), h('td', {}, fmt(max)), h('td', {}, n))))));
+      h('tbody', {}, ...best.map((b) =>
+        h('tr', { 'data-method': b.method }, h('th', { scope: 'row' }, b.method), h('td', {}, b.best_layer), h('td', {}, fmt(b.mean)), h('td', {}, fmt(b.std)), h('td', {}, fmt(b.min)), h('td', {}, fmt(b.max)), h('td', {}, b.n_seeds))))));
 }
 
-function controlCard(rows: ResultRow[], control: string, methods: string[], colors: Map<string, string>): HTMLElement {
+function controlCard(rows: ResultRow[], best: BestLayerRow[], control: string, methods: string[], colors: Map<string, string>): HTMLElement {
   const cc = controlCurves(rows, control, methods);
+  const bestOf = (method: string, metric: string) => best.find((b) => b.method === method && b.control === control && b.metric === metric);
   const series = cc.truth.flatMap((t, i) => [
     { name: `${t.method} · truth`, color: colors.get(t.method)!, stats: t.stats },
     { name: `${t.method} · ${control}`, color: colors.get(t.method)!, dashed: true, stats: cc.planted[i].stats },
@@ -155,11 +150,11 @@ function controlCard(rows: ResultRow[], control: string, methods: string[], colo
   const table = h('table', { class: 'numbers' },
     h('thead', {}, h('tr', {}, ...['method', 'best truth accuracy (layer)', `best agreement with ${cc.label} (layer)`].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, ...cc.truth.map((t, i) => {
-      const bt = bestLayer(cc.layers, t);
-      const bp = bestLayer(cc.layers, cc.planted[i]);
+      const bt = bestOf(t.method, 'accuracy');
+      const bp = bestOf(t.method, cc.column);
       return h('tr', { 'data-method': t.method }, h('th', { scope: 'row' }, t.method),
-        h('td', {}, bt ? `${fmt(bt.stat.mean)} (L${bt.layer})` : '–'),
-        h('td', {}, bp ? `${fmt(bp.stat.mean)} (L${bp.layer})` : '–'));
+        h('td', {}, bt ? `${fmt(bt.mean)} (L${bt.best_layer})` : '–'),
+        h('td', {}, bp ? `${fmt(bp.mean)} (L${bp.best_layer})` : '–'));
     })));
   return h('section', { class: 'card control', id: `control-${control}`, 'data-control': control },
     h('h2', {}, `Control: ${control}`),

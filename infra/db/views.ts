@@ -1,4 +1,4 @@
-/** Reads of the dashboard views (migrations/001_init.sql), shared by the API and the CLI. */
+/** Reads of the aggregate views (migrations/001, 005): the one place best layers are computed. */
 import type { Queryable } from './pool.ts';
 
 export interface BestLayerRow {
@@ -42,6 +42,29 @@ export async function accuracyByLayer(db: Queryable, jobIds: string[]): Promise<
     `SELECT job_id, method, NULLIF(control, 'clean') AS control, layer, n_seeds::int AS n_seeds, accuracy_mean,
             accuracy_std, accuracy_min, accuracy_max, distractor_accuracy_mean, opinion_accuracy_mean
      FROM accuracy_by_layer WHERE job_id = ANY($1::uuid[]) ORDER BY job_id, control NULLS FIRST, method, layer`,
+    [jobIds],
+  );
+  return rows;
+}
+
+export interface MetricBestLayerRow {
+  job_id: string;
+  method: string;
+  control: string | null;
+  metric: string;
+  best_layer: number;
+  n_seeds: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+}
+
+/** Best layer per (job, method, control, metric), from the best_layers view. */
+export async function bestLayersByMetric(db: Queryable, jobIds: string[]): Promise<MetricBestLayerRow[]> {
+  const { rows } = await db.query(
+    `SELECT job_id, method, NULLIF(control, 'clean') AS control, metric, best_layer, n_seeds::int AS n_seeds, mean, std, min, max
+     FROM best_layers WHERE job_id = ANY($1::uuid[]) ORDER BY job_id, control NULLS FIRST, method, metric`,
     [jobIds],
   );
   return rows;

@@ -1,8 +1,8 @@
 /**
- * Per-(method, control) summaries of result rows: the best layer by mean test accuracy
- * over seeds and the spread at that layer. Same rules as the Postgres views
- * `accuracy_by_layer` / `method_best_layer`: sample standard deviation (0 for one seed),
- * control null read as "clean", ties between layers going to the lower layer.
+ * Grouping and per-cell statistics of result rows for the comparison table: sample
+ * standard deviation as Postgres' stddev_samp (0 for one seed), control null read as
+ * "clean", the paper's method order. Best layers are not computed here: they come from
+ * the best_layers view (migrations/005), the one place that decides them.
  */
 
 export interface ResultRow {
@@ -24,20 +24,6 @@ export interface Stats {
   min: number;
   max: number;
   n: number;
-}
-
-export interface Summary {
-  method: string;
-  control: string;
-  best_layer: number;
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-  n_seeds: number;
-  /** Mean distractor / opinion accuracy at the best layer, when the control reported one. */
-  distractor_accuracy: number | null;
-  opinion_accuracy: number | null;
 }
 
 /** Methods in the order the paper discusses them, then any others alphabetically. */
@@ -99,44 +85,6 @@ export function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string,
     const g = out.get(k);
     if (g) g.push(x);
     else out.set(k, [x]);
-  }
-  return out;
-}
-
-export function summarize(rows: readonly ResultRow[]): Summary[] {
-  const pooled = pooledRows(rows);
-  const out: Summary[] = [];
-  const byCondition = groupBy(pooled, controlName);
-  for (const control of controlOrder(byCondition.keys())) {
-    const byMethod = groupBy(byCondition.get(control)!, (r) => r.method);
-    for (const method of methodOrder(byMethod.keys())) {
-      const byLayer = groupBy(byMethod.get(method)!, (r) => String(r.layer));
-      let best: { layer: number; s: Stats; rows: ResultRow[] } | null = null;
-      for (const layerRows of byLayer.values()) {
-        const layer = layerRows[0].layer;
-        const s = stats(layerRows.map((r) => r.accuracy));
-        if (!best || s.mean > best.s.mean || (s.mean === best.s.mean && layer < best.layer) || Number.isNaN(best.s.mean)) {
-          best = { layer, s, rows: layerRows };
-        }
-      }
-      if (!best) continue;
-      const extra = (f: (r: ResultRow) => number | null | undefined) => {
-        const v = best!.rows.map(f).filter((x): x is number => x !== null && x !== undefined);
-        return v.length ? stats(v).mean : null;
-      };
-      out.push({
-        method,
-        control,
-        best_layer: best.layer,
-        mean: best.s.mean,
-        std: best.s.std,
-        min: best.s.min,
-        max: best.s.max,
-        n_seeds: best.s.n,
-        distractor_accuracy: extra((r) => r.distractor_accuracy),
-        opinion_accuracy: extra((r) => r.opinion_accuracy),
-      });
-    }
   }
   return out;
 }

@@ -7,11 +7,22 @@
  * (Farquhar et al. 2023 §4.1–4.2): a method that follows the distractor shows ground-truth
  * accuracy near 0.5 and distractor accuracy near 1.
  */
-import { controlName, controlOrder, groupBy, methodOrder, pooledRows, stats, summarize, type ResultRow } from './summary.ts';
+import { controlName, controlOrder, groupBy, methodOrder, pooledRows, stats, type ResultRow } from './summary.ts';
 
-export { summarize, stats, type ResultRow, type Summary, type Stats } from './summary.ts';
+export { stats, type ResultRow, type Stats } from './summary.ts';
+
+/** A best layer as the best_layers view gives it (migrations/005): the table only marks it. */
+export interface BestLayerMark {
+  method: string;
+  /** null or 'clean' for the clean run. */
+  control: string | null;
+  metric: string;
+  best_layer: number;
+}
 
 export interface TableOptions {
+  /** Best layers to star, from the best_layers view (metric 'accuracy'); none starred without. */
+  best?: readonly BestLayerMark[];
   /** Add distractor / opinion accuracy grids under the sections that have them. Default true. */
   controlColumns?: boolean;
   /** Decimals shown (default 3). */
@@ -22,7 +33,7 @@ export function comparisonTable(rows: readonly ResultRow[], opts: TableOptions =
   const digits = opts.digits ?? 3;
   const pooled = pooledRows(rows);
   if (pooled.length === 0) return '(no results)';
-  const best = new Map(summarize(pooled).map((s) => [`${s.control}\u0000${s.method}`, s.best_layer]));
+  const best = new Map((opts.best ?? []).filter((b) => b.metric === 'accuracy').map((b) => [`${b.control ?? 'clean'}\u0000${b.method}`, b.best_layer]));
   const sections: string[] = [];
   const byCondition = groupBy(pooled, controlName);
   for (const control of controlOrder(byCondition.keys())) {

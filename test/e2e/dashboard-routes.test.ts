@@ -11,7 +11,7 @@ import { buildApp } from '../../http/app.ts';
 import { createQueues, type Queues } from '../../infra/queue.ts';
 import type { Db } from '../../infra/db/pool.ts';
 import { testConfig, testDb, newTenant } from '../support/env.ts';
-import { layerCurves, controlCurves, controlsPresent, probeIndex, bestLayer, agreementGrid, templateCurves, type ResultRow } from '../../dashboard/src/aggregate.ts';
+import { layerCurves, controlCurves, controlsPresent, probeIndex, agreementGrid, templateCurves, type ResultRow } from '../../dashboard/src/aggregate.ts';
 import { insertFinishedJob, METHODS, LAYERS, SEEDS } from './dashboard-fixture.ts';
 
 const config = testConfig({ queuePrefix: `sonde-dash-test-${process.pid}` });
@@ -122,15 +122,18 @@ test('curves and bands equal the accuracy_by_layer view (mean, stddev_samp, min,
   }
 });
 
-test('best layers equal the method_best_layer view, and every pooled probe gets a link', async () => {
+test('the best layers the dashboard shows are the best_layers view served by /results, for every metric; every pooled probe gets a link', async () => {
   const rows = await results();
-  const curves = layerCurves(rows, { methodOrder: METHODS });
-  const view = await db.query(`SELECT method, best_layer, accuracy_mean FROM method_best_layer WHERE job_id = $1 AND control = 'clean'`, [jobId]);
-  for (const c of curves.curves) {
-    const b = bestLayer(curves.layers, c)!;
-    const v = view.rows.find((r) => r.method === c.method);
-    assert.equal(b.layer, v.best_layer, c.method);
-    close(b.stat.mean, v.accuracy_mean, `${c.method} best mean`);
+  const served = (await app.inject({ method: 'GET', url: `/v1/jobs/${jobId}/results`, headers: { authorization: `Bearer ${tenant.key}` } })).json().best_layers;
+  const view = await db.query(`SELECT method, metric, best_layer, mean FROM best_layers WHERE job_id = $1 AND control = 'clean'`, [jobId]);
+  assert.ok(view.rows.length >= METHODS.length * 2);
+  for (const v of view.rows) {
+    const s = served.find((b: { method: string; metric: string; control: string | null }) => b.method === v.method && b.metric === v.metric && b.control === null);
+    assert.equal(s.best_layer, v.best_layer, `${v.method} ${v.metric}`);
+    close(s.mean, v.mean, `${v.method} ${v.metric} best mean`);
+    // …and it is the layer whose curve mean is highest (the curve the dashboard draws).
+    const curve = layerCurves(rows, { metric: v.metric, methodOrder: METHODS }).curves.find((c) => c.method === v.method);
+    if (curve) close(Math.max(...curve.stats.map((st) => st?.mean ?? -1)), v.mean, `${v.method} ${v.metric} curve max`);
   }
   const probes = probeIndex(rows, METHODS);
   // Pooled-template probes only: clean and the two prompt controls, not the per-template fits.

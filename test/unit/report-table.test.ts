@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { comparisonTable, summarize, type ResultRow } from '../../lib/report/table.ts';
+import { comparisonTable, type BestLayerMark, type ResultRow } from '../../lib/report/table.ts';
 
 const ref = JSON.parse(readFileSync(new URL('../fixtures/data/reference.json', import.meta.url), 'utf8')).stats;
 
@@ -15,24 +15,11 @@ function referenceRows(): ResultRow[] {
   return rows;
 }
 
-test('summarize: best layer, mean and sample std over seeds match numpy', () => {
-  const s = summarize(referenceRows());
-  assert.equal(s.length, 2);
-  s.forEach((row, m) => {
-    const best = ref.best_layer[m];
-    assert.equal(row.method, ref.methods[m]);
-    assert.equal(row.control, 'clean');
-    assert.equal(row.best_layer, ref.layers[best]);
-    assert.ok(Math.abs(row.mean - ref.mean[m][best]) < 1e-12);
-    assert.ok(Math.abs(row.std - ref.std[m][best]) < 1e-12);
-    assert.equal(row.min, Math.min(...ref.accuracy[m][best]));
-    assert.equal(row.max, Math.max(...ref.accuracy[m][best]));
-    assert.equal(row.n_seeds, 5);
-  });
-});
+/** Best layers as the best_layers view reports them for the reference rows (checked in test/integration/views.test.ts). */
+const refBest = (): BestLayerMark[] => ref.methods.map((method: string, m: number) => ({ method, control: null, metric: 'accuracy', best_layer: ref.layers[ref.best_layer[m]] }));
 
-test('table: mean ± std per method × layer, best layer starred, numbers as numpy gives them', () => {
-  const table = comparisonTable(referenceRows());
+test('table: mean ± std per method × layer as numpy gives them, the given best layer starred', () => {
+  const table = comparisonTable(referenceRows(), { best: refBest() });
   const lines = table.split('\n');
   assert.match(lines[0], /^clean: test accuracy, mean ± std over 5 seeds/);
   assert.match(lines[1], /^method\s+layer 0\s+layer 1\s+layer 2$/);
@@ -91,7 +78,7 @@ test('table: a single seed shows ± 0.000, a missing cell shows —, pg strings 
     { layer: 0, method: 'pca', seed: 0, control: null, accuracy: '0.75', auroc: null },
     { layer: 1, method: 'ccs', seed: 0, control: null, accuracy: 0.6, auroc: null },
   ] as unknown as ResultRow[];
-  const t = comparisonTable(rows);
+  const t = comparisonTable(rows, { best: [{ method: 'pca', control: null, metric: 'accuracy', best_layer: 0 }, { method: 'ccs', control: 'clean', metric: 'accuracy', best_layer: 1 }] });
   assert.match(t, /pca\s+0\.750 ± 0\.000\*\s+—/);
   assert.match(t, /ccs\s+—\s+0\.600 ± 0\.000\*/);
 });
