@@ -8,7 +8,7 @@
  * multiclass choice drawn into slot 1), so label 1 means "the pos side is the true one".
  */
 import type { ControlSpec } from './controls.ts';
-import type { Dataset } from './dataset.ts';
+import { labelSetNames, type Dataset } from './dataset.ts';
 import { DataInputError } from './errors.ts';
 import { balancedBits, seededRandom } from './rng.ts';
 import { renderTemplate, type Template } from './templates.ts';
@@ -16,8 +16,10 @@ import { renderTemplate, type Template } from './templates.ts';
 export interface ContrastPairs {
   pos: string[];
   neg: string[];
-  /** 1 if pos is the right side; null when the dataset has no labels. */
+  /** 1 if pos is the right side, 0 if neg is, -1 where the item has no label; null when no item has one. */
   labels: Int8Array | null;
+  /** Per extra label column (`label_<name>`): 1 if pos is right by that label, 0 if not, -1 unknown. */
+  label_sets: Record<string, Int8Array>;
   /** Index into the templates array, per row. */
   templates: Int32Array;
   /** Dataset row (item) per pair. */
@@ -54,6 +56,8 @@ export function renderContrastPairs(dataset: Dataset, templates: readonly Templa
   const templateIdx = new Int32Array(n * T);
   const itemIdx = new Int32Array(n * T);
   const labels = sides.labels ? new Int8Array(n * T) : null;
+  const setNames = dataset.kind === 'multiclass' ? [] : labelSetNames(dataset.items);
+  const labelSets: Record<string, Int8Array> = Object.fromEntries(setNames.map((name) => [name, new Int8Array(n * T)]));
   const bits = itemBits ? new Int8Array(n * T) : null;
   for (let i = 0; i < n; i++) {
     const [a0, a1] = sides.answers[i];
@@ -79,10 +83,20 @@ export function renderContrastPairs(dataset: Dataset, templates: readonly Templa
       templateIdx[row] = t;
       itemIdx[row] = i;
       if (labels) labels[row] = sides.labels![i];
+      for (const name of setNames) labelSets[name][row] = dataset.items[i].labels?.[name] ?? -1;
       if (bits) bits[row] = itemBits![i];
     }
   }
-  return { pos, neg, labels, templates: templateIdx, items: itemIdx, control_bits: bits, template_ids: templates.map((t) => t.id) };
+  return {
+    pos,
+    neg,
+    labels,
+    label_sets: labelSets,
+    templates: templateIdx,
+    items: itemIdx,
+    control_bits: bits,
+    template_ids: templates.map((t) => t.id),
+  };
 }
 
 /**
@@ -96,7 +110,8 @@ export function itemAnswers(dataset: Dataset, seed: number): { answers: [string,
   const n = dataset.items.length;
   if (dataset.kind !== 'multiclass') {
     const ans = dataset.answers!;
-    const labels = dataset.has_labels ? Int8Array.from(dataset.items, (it) => it.label!) : null;
+    // Computed from the items, not has_labels: a dataset rebuilt from storage or subsampled keeps no counts.
+    const labels = dataset.items.some((it) => it.label !== undefined) ? Int8Array.from(dataset.items, (it) => it.label ?? -1) : null;
     return { answers: dataset.items.map(() => ans), labels };
   }
   const pick = seededRandom(seed, 'multiclass-wrong-choice');
@@ -124,8 +139,18 @@ function opinionViews(n: number, labels: Int8Array | null, q: number, seed: numb
     if (q !== 0.5) throw new DataInputError(`explicit-opinion with q = ${q} needs a labelled dataset (without labels only q = 0.5 is defined)`);
     return balancedBits(n, 0.5, random);
   }
-  const right = balancedBits(labels.length, q, random);
-  return Int8Array.from(labels, (y, i) => (right[i] ? y : 1 - y));
+  // Partly labelled: q holds over the labelled items (exactly round(q · n_labelled) right);
+  // an unlabelled item gets a balanced coin from its own stream. Fully labelled data draws
+  // exactly as before, since the labelled items are then all items in order.
+  const known: number[] = [];
+  const unknown: number[] = [];
+  labels.forEach((y, i) => (y < 0 ? unknown : known).push(i));
+  const right = balancedBits(known.length, q, random);
+  const coin = balancedBits(unknown.length, 0.5, seededRandom(seed, 'explicit-opinion-unlabelled'));
+  const views = new Int8Array(n);
+  known.forEach((i, k) => (views[i] = right[k] ? labels[i] : 1 - labels[i]));
+  unknown.forEach((i, k) => (views[i] = coin[k]));
+  return views;
 }
 
 /** "… It was positive." + "banana" → "… It was positive. banana"; adds the full stop if missing. */
