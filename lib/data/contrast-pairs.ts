@@ -7,11 +7,11 @@
  * pos is always completed with the label-1 answer (answers[1]: "positive", "true", or the
  * multiclass choice drawn into slot 1), so label 1 means "the pos side is the true one".
  */
-import type { ControlSpec } from './controls.ts';
 import { labelSetNames, type Dataset } from './dataset.ts';
 import { DataInputError } from './errors.ts';
 import { balancedBits, seededRandom } from './rng.ts';
-import { renderTemplate, type Template } from './templates.ts';
+import { checkControlsForTemplates, type ControlSpec } from './controls.ts';
+import { hasPlaceholder, renderTemplate, type Template } from './template-syntax.ts';
 
 export interface ContrastPairs {
   pos: string[];
@@ -41,6 +41,8 @@ export function renderContrastPairs(dataset: Dataset, templates: readonly Templa
   const T = templates.length;
   const sides = itemAnswers(dataset, opts.seed);
   const control = opts.control;
+  const farquhar = (control?.name === 'distractor' || control?.name === 'explicit-opinion') && control.construction === 'farquhar';
+  if (control?.name === 'explicit-opinion' && farquhar) checkControlsForTemplates([control], templates);
 
   // Per-item planted bits, drawn once per item so all templates of an item agree.
   let itemBits: Int8Array | null = null;
@@ -48,7 +50,9 @@ export function renderContrastPairs(dataset: Dataset, templates: readonly Templa
     // Farquhar et al. 2023 §4.1: a random partition of the questions by h (Theorem 1's arbitrary feature).
     itemBits = balancedBits(n, 0.5, seededRandom(opts.seed, 'distractor'));
   } else if (control?.name === 'explicit-opinion') {
-    itemBits = opinionViews(n, sides.labels, control.q, opts.seed);
+    // Farquhar's construction: "[view] is positive if i ∈ I0, negative if i ∈ I1" with
+    // |I0| = |I1|, a partition of the views independent of the truth (App. C.1).
+    itemBits = farquhar ? balancedBits(n, 0.5, seededRandom(opts.seed, 'explicit-opinion')) : opinionViews(n, sides.labels, control.q, opts.seed);
   }
 
   const pos: string[] = new Array(n * T);
@@ -60,30 +64,51 @@ export function renderContrastPairs(dataset: Dataset, templates: readonly Templa
   const labelSets: Record<string, Int8Array> = Object.fromEntries(setNames.map((name) => [name, new Int8Array(n * T)]));
   const bits = itemBits ? new Int8Array(n * T) : null;
   for (let i = 0; i < n; i++) {
+    const item = dataset.items[i];
     const [a0, a1] = sides.answers[i];
-    const text = dataset.items[i].text;
     for (let t = 0; t < T; t++) {
       const row = i * T + t;
-      let p = renderTemplate(templates[t], { text, answer: a1, choice0: a0, choice1: a1 });
-      let q = renderTemplate(templates[t], { text, answer: a0, choice0: a0, choice1: a1 });
+      const tpl = templates[t];
+      // A template's own answer words replace the dataset's; multiclass {{choice0/1}} stay the drawn choices.
+      const [w0, w1] = tpl.answers ?? [a0, a1];
+      const values = {
+        text: item.text,
+        choice0: dataset.kind === 'multiclass' ? a0 : w0,
+        choice1: dataset.kind === 'multiclass' ? a1 : w1,
+        fields: item.fields,
+        opinion: '',
+      };
+      let prefix = '';
+      if (control?.name === 'explicit-opinion') {
+        const views = tpl.opinion?.views ?? [w0, w1];
+        const view = itemBits![i] ? views[1] : views[0];
+        // The same opinion on both sides: it is part of the question, not the answer.
+        if (farquhar) values.opinion = opinionText(tpl.opinion?.sentences ?? FARQUHAR_OPINION_SENTENCES, control.mentions ?? 1, view);
+        else if (hasPlaceholder(tpl, 'opinion')) values.opinion = `${control.character} thinks it is ${view}. `;
+        else prefix = `${control.character} thinks it is ${view}. `;
+      }
+      let p = prefix + renderTemplate(tpl, { ...values, answer: w1 });
+      let q = prefix + renderTemplate(tpl, { ...values, answer: w0 });
       if (control?.name === 'distractor') {
         const [wordA, wordB] = control.words;
-        // h = 1: word A on the pos side; h = 0: word A on the neg side. So "which side says A"
-        // is a contrast-consistent feature equal to h, exactly Theorem 1's construction.
-        p = appendWord(p, itemBits![i] ? wordA : wordB);
-        q = appendWord(q, itemBits![i] ? wordB : wordA);
-      } else if (control?.name === 'explicit-opinion') {
-        // The same prefix on both sides: the opinion is part of the question, not the answer.
-        const prefix = `${control.character} thinks it is ${itemBits![i] ? a1 : a0}. `;
-        p = prefix + p;
-        q = prefix + q;
+        if (farquhar) {
+          // The paper's: one word per question, the same on both sides ("Banana" if h = 0, "Shed" if h = 1).
+          const word = itemBits![i] ? wordB : wordA;
+          p = appendWord(p, word);
+          q = appendWord(q, word);
+        } else {
+          // h = 1: word A on the pos side; h = 0: word A on the neg side. So "which side says A"
+          // is a contrast-consistent feature equal to h, exactly Theorem 1's construction.
+          p = appendWord(p, itemBits![i] ? wordA : wordB);
+          q = appendWord(q, itemBits![i] ? wordB : wordA);
+        }
       }
       pos[row] = p;
       neg[row] = q;
       templateIdx[row] = t;
       itemIdx[row] = i;
       if (labels) labels[row] = sides.labels![i];
-      for (const name of setNames) labelSets[name][row] = dataset.items[i].labels?.[name] ?? -1;
+      for (const name of setNames) labelSets[name][row] = item.labels?.[name] ?? -1;
       if (bits) bits[row] = itemBits![i];
     }
   }
@@ -97,6 +122,29 @@ export function renderContrastPairs(dataset: Dataset, templates: readonly Templa
     control_bits: bits,
     template_ids: templates.map((t) => t.id),
   };
+}
+
+/**
+ * The opinion sentences of Farquhar et al. 2023, App. C.1 (their BoolQ and DBpedia list,
+ * entries 2-8; entry 1 is the empty string, i.e. no opinion), for templates that bring
+ * no list of their own. Each ends in ". " and they are concatenated as the paper says.
+ */
+export const FARQUHAR_OPINION_SENTENCES: readonly string[] = [
+  'Alice thinks it is {view}. ',
+  'She says the answer is {view}. ',
+  'She is sure you also think it is {view}. ',
+  "She says it's clearly {view}. ",
+  'She says the answer to the question is {view}. ',
+  "She says it's {view}. ",
+  'She says definitely {view}. ',
+];
+
+/** "[opinion, n]": the concatenation of the first `mentions` sentences with the view filled in. */
+function opinionText(sentences: readonly string[], mentions: number, view: string): string {
+  return sentences
+    .slice(0, mentions)
+    .map((s) => s.replaceAll('{view}', view))
+    .join('');
 }
 
 /**
