@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { listPresets, applyPreset, presetTemplates, PRESET_NAMES } from '../../lib/data/presets/index.ts';
 import { renderContrastPairs, itemAnswers } from '../../lib/data/contrast-pairs.ts';
@@ -256,4 +257,12 @@ test('parseUpload: with a preset (kind optional, answers fixed) or with a kind; 
   await assert.rejects(parseUpload({ filename: 'r.jsonl', content: jsonl, preset: 'imdb', answers: ['bad', 'good'] }), /fixes the answers/);
   await assert.rejects(parseUpload({ filename: 'r.jsonl', content: jsonl }), /needs a "kind"/);
   await assert.rejects(parseUpload({ filename: 'r.jsonl', content: '{"review":"x"}', preset: 'imdb' }), PresetError);
+});
+
+test('docs/datasets.md lists every preset and template (regenerate with scripts/preset-docs.ts --write)', () => {
+  const doc = readFileSync(new URL('../../docs/datasets.md', import.meta.url), 'utf8');
+  for (const p of listPresets()) {
+    assert.ok(doc.includes(`### \`${p.name}\``), p.name);
+    for (const t of p.templates) assert.ok(doc.includes(`| \`${t.id}\``), t.id);
+  }
 });

@@ -10,15 +10,22 @@
  * '; each opinion sentence keeps the trailing space the paper prints inside its quotes.
  */
 
-export const BURNS =
-  'Burns, Ye, Klein and Steinhardt, "Discovering Latent Knowledge in Language Models Without Supervision", ICLR 2023, arXiv:2212.03827 (prompts built on promptsource, Bach et al. 2022)';
-export const FARQUHAR = 'Farquhar, Varma, Kenton, Gasteiger, Mikulik and Shah, "Challenges with unsupervised LLM knowledge discovery", arXiv:2312.10029, 2023';
-export const LIN = 'Lin, Hilton and Evans, "TruthfulQA: Measuring How Models Mimic Human Falsehoods", ACL 2022, arXiv:2109.07958';
-export const MARKS = 'Marks and Tegmark, "The Geometry of Truth: Emergent Linear Structure in Large Language Model Representations of True/False Datasets", arXiv:2310.06824, 2023';
+/** Short citations, as templates carry them; the full references are REFERENCES (and docs/datasets.md). */
+export const BURNS = 'Burns et al. 2022 (arXiv:2212.03827)';
+export const FARQUHAR = 'Farquhar et al. 2023 (arXiv:2312.10029)';
+export const LIN = 'Lin et al. 2022 (arXiv:2109.07958)';
+export const MARKS = 'Marks and Tegmark 2023 (arXiv:2310.06824)';
+
+export const REFERENCES: Record<string, string> = {
+  [BURNS]: 'Burns, Ye, Klein and Steinhardt, "Discovering Latent Knowledge in Language Models Without Supervision", ICLR 2023 (prompts built on promptsource, Bach et al. 2022)',
+  [FARQUHAR]: 'Farquhar, Varma, Kenton, Gasteiger, Mikulik and Shah, "Challenges with unsupervised LLM knowledge discovery", 2023',
+  [LIN]: 'Lin, Hilton and Evans, "TruthfulQA: Measuring How Models Mimic Human Falsehoods", ACL 2022',
+  [MARKS]: 'Marks and Tegmark, "The Geometry of Truth: Emergent Linear Structure in Large Language Model Representations of True/False Datasets", 2023',
+};
 
 /** "Own wording in the style of …": a template written for Sonde after a paper's prompt set. */
 export const ownStyle = (what: string): string => `own wording, in the style of ${what}`;
-export const farquhar = (where: string): string => `${FARQUHAR}, App. C.1, ${where}; verbatim`;
+export const farquhar = (where: string): string => `${FARQUHAR}, App. ${where}; verbatim`;
 
 /** Opinion sentences 2-8 of the paper's IMDb list (entry 1 is ""), App. C.1.2. */
 export const FARQUHAR_IMDB_OPINION: string[] = [
