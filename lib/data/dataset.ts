@@ -91,8 +91,12 @@ export const DEFAULT_ANSWERS: Record<'statements' | 'binary', [string, string]> 
   binary: ['negative', 'positive'],
 };
 
-/** A field's name must be a placeholder name: an identifier of at most 64 characters. */
-export const FIELD_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/**
+ * A field's name must be a placeholder name: an identifier of at most 64 characters, not
+ * starting with "__" (pandas writes its index into Parquet as "__index_level_0__"; such a
+ * column is bookkeeping, and would make a Parquet file hash unlike its JSONL twin).
+ */
+export const FIELD_NAME_RE = /^(?!__)[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** At most this many field columns (a wide export usually means the wrong file). */
 export const MAX_FIELDS = 64;
 

@@ -45,7 +45,7 @@ test('field columns: scalars kept as strings, trimmed; empty, null and nested va
     kind: 'binary',
     content: [
       '{"text":"t1","label":1,"question":" Who? ","difficulty":3,"hard":true,"meta":{"x":1},"tags":["a"],"empty":"","gone":null}',
-      '{"text":"t2","label":0,"question":"Why?","Unnamed: 0":5}',
+      '{"text":"t2","label":0,"question":"Why?","Unnamed: 0":5,"__index_level_0__":7}',
     ].join('\n'),
   });
   assert.deepEqual(d.items[0].fields, { question: 'Who?', difficulty: '3', hard: 'true' });
