@@ -8,31 +8,49 @@
  * - `distractor` (their §4.1, "banana/shed"): a random bit h per item; word A is appended
  *   to the side whose answer matches h, word B to the other. Reported: ground-truth
  *   accuracy and distractor accuracy = agreement of predictions with h.
+ *   `construction: "farquhar"` is the paper's own (App. C.1, "Random words variant"): the
+ *   same word on both sides of a pair, "Banana" for h = 0 and "Shed" for h = 1, after ". ".
  * - `explicit-opinion` (their §4.2): every prompt starts "Alice thinks it is {view}.",
  *   Alice being right with probability q. Reported: opinion accuracy = agreement with
- *   Alice's view.
+ *   Alice's view. `construction: "farquhar"` is the paper's (App. C.1, "Explicit opinion
+ *   variant"): the view is a balanced random partition of the items, independent of the
+ *   truth, written at the template's {{opinion}} as the first `mentions` of the template's
+ *   opinion sentences ("Alice thinks it is positive. She says …").
  * - `template-sensitivity` (their §4.4 on prompt sensitivity): each template fitted and
  *   scored separately; the spread across templates is reported.
  * - `agreement`: method × method agreement of predictions and |cosine| of directions.
  * See docs/controls.md for the exact construction.
  */
 import { ControlError } from './errors.ts';
+import { hasPlaceholder, type Template } from './template-syntax.ts';
 
 export type ControlName = 'distractor' | 'explicit-opinion' | 'template-sensitivity' | 'agreement';
 export const CONTROL_NAMES: readonly ControlName[] = ['distractor', 'explicit-opinion', 'template-sensitivity', 'agreement'];
 
+/** "sonde" (default, omitted from the parsed spec): Sonde's construction. "farquhar": the paper's, App. C.1. */
+export type ControlConstruction = 'sonde' | 'farquhar';
+
 export interface DistractorControl {
   name: 'distractor';
-  /** [A, B]: A goes to the side whose answer agrees with h, B to the other. Default ["banana", "shed"]. */
+  /**
+   * Sonde's: [A, B], A goes to the side whose answer agrees with h, B to the other; default
+   * ["banana", "shed"]. Farquhar's: [word for h = 0, word for h = 1] on both sides; default ["Banana", "Shed"].
+   */
   words: [string, string];
+  /** Present only when "farquhar". */
+  construction?: 'farquhar';
 }
 
 export interface ExplicitOpinionControl {
   name: 'explicit-opinion';
-  /** Probability that Alice's view is the right answer (needs labels unless 0.5). Default 0.5. */
+  /** Probability that Alice's view is the right answer (needs labels unless 0.5). Default 0.5. Farquhar's construction: 0.5 (a balanced partition, independent of the truth). */
   q: number;
-  /** Who holds the opinion. Default "Alice". */
+  /** Who holds the opinion. Default "Alice" (Farquhar's construction: the template's text names her). */
   character: string;
+  /** Present only when "farquhar". */
+  construction?: 'farquhar';
+  /** Farquhar's construction: how many of the template's opinion sentences are said, 1-7 (the paper's n - 1). Default 1. */
+  mentions?: number;
 }
 
 export type ControlSpec =
@@ -42,6 +60,10 @@ export type ControlSpec =
   | { name: 'agreement' };
 
 export const DEFAULT_DISTRACTOR_WORDS: [string, string] = ['banana', 'shed'];
+/** Farquhar et al. 2023, §4.1 and App. C.1: "Banana" if i ∈ I0, "Shed" if i ∈ I1. */
+export const FARQUHAR_DISTRACTOR_WORDS: [string, string] = ['Banana', 'Shed'];
+/** The paper's list has 8 entries, the first empty: at most 7 sentences are said. */
+export const MAX_OPINION_MENTIONS = 7;
 export const DEFAULT_OPINION_Q = 0.5;
 export const DEFAULT_CHARACTER = 'Alice';
 
@@ -69,23 +91,39 @@ function parseControl(entry: unknown, k: number): ControlSpec {
     throw new ControlError(`unknown control "${name}"; known: ${CONTROL_NAMES.join(', ')}`);
   }
   const allowed: Record<ControlName, string[]> = {
-    distractor: ['name', 'words'],
-    'explicit-opinion': ['name', 'q', 'character'],
+    distractor: ['name', 'words', 'construction'],
+    'explicit-opinion': ['name', 'q', 'character', 'construction', 'mentions'],
     'template-sensitivity': ['name'],
     agreement: ['name'],
   };
   const extra = Object.keys(obj).filter((key) => !allowed[name as ControlName].includes(key));
   if (extra.length) throw new ControlError(`control "${name}" has unknown option(s) ${extra.join(', ')}`);
 
+  const construction = obj.construction ?? 'sonde';
+  if (construction !== 'sonde' && construction !== 'farquhar') {
+    throw new ControlError(`control "${name}" construction must be "sonde" or "farquhar", got ${JSON.stringify(construction)}`);
+  }
+  const farquhar = construction === 'farquhar';
   if (name === 'distractor') {
-    const words = obj.words ?? DEFAULT_DISTRACTOR_WORDS;
+    const words = obj.words ?? (farquhar ? FARQUHAR_DISTRACTOR_WORDS : DEFAULT_DISTRACTOR_WORDS);
     if (!Array.isArray(words) || words.length !== 2 || !words.every((w) => typeof w === 'string' && /^\S.{0,39}$/.test(w.trim()))) {
       throw new ControlError('distractor "words" must be two non-empty words of at most 40 characters, e.g. ["banana", "shed"]');
     }
     if (words[0].trim() === words[1].trim()) throw new ControlError('distractor "words" must differ');
-    return { name, words: [words[0].trim(), words[1].trim()] };
+    return { name, words: [words[0].trim(), words[1].trim()], ...(farquhar ? { construction: 'farquhar' as const } : {}) };
   }
   if (name === 'explicit-opinion') {
+    if (farquhar) {
+      // The paper fixes these: a balanced partition of views independent of the truth, and Alice named in the template's text.
+      if (obj.q !== undefined) throw new ControlError('explicit-opinion construction "farquhar" draws the view as a balanced random partition independent of the truth; "q" does not apply');
+      if (obj.character !== undefined) throw new ControlError('explicit-opinion construction "farquhar" takes the character from the template\'s text; "character" does not apply');
+      const mentions = obj.mentions ?? 1;
+      if (typeof mentions !== 'number' || !Number.isInteger(mentions) || mentions < 1 || mentions > MAX_OPINION_MENTIONS) {
+        throw new ControlError(`explicit-opinion "mentions" must be an integer 1-${MAX_OPINION_MENTIONS}, got ${JSON.stringify(mentions)}`);
+      }
+      return { name, q: 0.5, character: DEFAULT_CHARACTER, construction: 'farquhar', mentions };
+    }
+    if (obj.mentions !== undefined) throw new ControlError('explicit-opinion "mentions" applies to construction "farquhar" only');
     const q = obj.q ?? DEFAULT_OPINION_Q;
     if (typeof q !== 'number' || !(q >= 0 && q <= 1)) throw new ControlError(`explicit-opinion "q" must be a number in [0, 1], got ${JSON.stringify(q)}`);
     const character = obj.character ?? DEFAULT_CHARACTER;
@@ -94,6 +132,7 @@ function parseControl(entry: unknown, k: number): ControlSpec {
     }
     return { name, q, character: character.trim() };
   }
+  if (farquhar) throw new ControlError(`control "${name}" has no "farquhar" construction`);
   return { name } as ControlSpec;
 }
 
@@ -141,6 +180,21 @@ export function checkControlsForDataset(controls: readonly ControlSpec[], datase
     }
     if (c.name === 'distractor' && dataset.answers && c.words.some((w) => dataset.answers!.includes(w))) {
       throw new ControlError(`distractor words ${c.words.join('/')} must not be the dataset's answers`);
+    }
+  }
+}
+
+/**
+ * Checks that need the templates, for refusing a job at submission: Farquhar's opinion
+ * construction writes the opinion at {{opinion}}, so every template must have one.
+ */
+export function checkControlsForTemplates(controls: readonly ControlSpec[], templates: readonly Template[]): void {
+  for (const c of controls) {
+    if (c.name === 'explicit-opinion' && c.construction === 'farquhar') {
+      const lacking = templates.filter((t) => !hasPlaceholder(t, 'opinion')).map((t) => t.id);
+      if (lacking.length) {
+        throw new ControlError(`explicit-opinion construction "farquhar" writes the opinion at {{opinion}}; template(s) ${lacking.join(', ')} have none`);
+      }
     }
   }
 }

@@ -1,27 +1,40 @@
 /**
- * Datasets as Sonde reads them: parsing and validation of uploads (JSONL or CSV) into one
- * canonical in-memory form, with a content hash. Pure apart from hashing: text in, Dataset
- * out; loading files from disk lives in builtin.ts and in the API's upload route.
+ * Datasets as Sonde reads them: validation of uploaded rows (JSONL, CSV or Parquet, read by
+ * table.ts) into one canonical in-memory form, with a content hash. Pure apart from
+ * hashing: rows in, Dataset out; loading files from disk lives in builtin.ts and in the
+ * API's upload route. Column rules (docs/datasets.md):
  *
- * Kinds (docs/datasets.md):
+ * - `text` (or its synonym `statement`): the row's text. `label`: the primary ground truth,
+ *   optional per row for statements/binary (a dataset may be unlabelled, partly or fully
+ *   labelled). `choices`: multiclass candidates.
+ * - `label_<name>`: an extra 0/1 label column (statements/binary), e.g. `label_bob`, read
+ *   like `label`; a row without a value is unknown for that name.
+ * - Any other column with a scalar value (string, number, boolean) whose name is an
+ *   identifier is a field: kept as a string, usable as a template placeholder `{{name}}`.
+ *
+ * Kinds:
  * - `statements`: a claim per row, optional label true/false; answers default false/true.
  * - `binary`: a text per row, optional label 0/1, two answer words (default negative/positive).
- * - `multiclass`: text, choices (≥ 2) and the index of the right choice; binarised into
- *   contrast pairs when rendered (contrast-pairs.ts), as Burns et al. 2022 and elk do.
+ * - `multiclass`: text, choices (≥ 2) and the index of the right choice, on every row;
+ *   binarised into contrast pairs when rendered (contrast-pairs.ts), as Burns et al. 2022 and elk do.
  */
 import { createHash } from 'node:crypto';
-import { parseCsv } from './csv.ts';
-import { DatasetError } from './errors.ts';
+import { DatasetError, type DatasetProblem } from './errors.ts';
+import { readTable, readTableSync, DEFAULT_TABLE_LIMITS, type Table, type TableFormat, type RawRow } from './table.ts';
 
 export type DatasetKind = 'statements' | 'binary' | 'multiclass';
 export const DATASET_KINDS: readonly DatasetKind[] = ['statements', 'binary', 'multiclass'];
 
 export interface DatasetItem {
   text: string;
-  /** statements/binary: 0 or 1 (1 = true/positive). multiclass: index into `choices`. */
+  /** statements/binary: 0 or 1 (1 = true/positive), absent when unknown. multiclass: index into `choices`. */
   label?: number;
   /** multiclass only: the candidate answers. */
   choices?: string[];
+  /** Extra 0/1 labels from `label_<name>` columns, by name; a name absent here is unknown for this item. */
+  labels?: Record<string, 0 | 1>;
+  /** Field columns as strings (template placeholders, item filters); a name absent here has no value on this item. */
+  fields?: Record<string, string>;
 }
 
 export interface Dataset {
@@ -30,9 +43,18 @@ export interface Dataset {
   items: DatasetItem[];
   /** [answer for label 0, answer for label 1], e.g. ['negative', 'positive']; null for multiclass (per-item choices). */
   answers: [string, string] | null;
-  /** sha256 (hex) of the canonical content (see canonicalContent), the same for a CSV and a JSONL of the same rows. */
+  /** sha256 (hex) of the canonical content (see canonicalContent), the same for a CSV, JSONL or Parquet of the same rows. */
   sha256: string;
+  /** At least one item has a primary label (evaluation is possible on those). */
   has_labels: boolean;
+  /** Items with a primary label; multiclass: all of them. */
+  n_labelled: number;
+  /** Names of the extra label columns (`label_<name>` → name), sorted. */
+  label_sets: string[];
+  /** Names of the field columns, sorted. */
+  fields: string[];
+  /** The preset that mapped the upload's columns (lib/data/presets), or null. */
+  preset: string | null;
 }
 
 export interface DatasetLimits {
@@ -40,7 +62,7 @@ export interface DatasetLimits {
   maxRows?: number;
   /** Most bytes accepted (default 64 MiB, as SONDE_UPLOAD_LIMIT). */
   maxBytes?: number;
-  /** Longest text accepted, in characters (default 20,000). */
+  /** Longest text (and field value) accepted, in characters (default 20,000). */
   maxTextChars?: number;
 }
 
@@ -50,6 +72,18 @@ export interface DatasetInput {
   kind: DatasetKind;
   name?: string;
   answers?: [string, string];
+  /** 'jsonl' | 'csv' | 'parquet'; default: from the file name, else from the content. */
+  format?: TableFormat;
+}
+
+/** How to read a Table's rows as a dataset (everything in DatasetInput except the bytes). */
+export interface DatasetOptions {
+  kind: DatasetKind;
+  /** Used in messages and, without `name`, for the dataset's name. */
+  filename: string;
+  name?: string;
+  answers?: [string, string];
+  preset?: string | null;
 }
 
 export const DEFAULT_ANSWERS: Record<'statements' | 'binary', [string, string]> = {
@@ -57,138 +91,178 @@ export const DEFAULT_ANSWERS: Record<'statements' | 'binary', [string, string]> 
   binary: ['negative', 'positive'],
 };
 
-const DEFAULT_LIMITS = { maxRows: 200_000, maxBytes: 64 << 20, maxTextChars: 20_000 };
+/**
+ * A field's name must be a placeholder name: an identifier of at most 64 characters, not
+ * starting with "__" (pandas writes its index into Parquet as "__index_level_0__"; such a
+ * column is bookkeeping, and would make a Parquet file hash unlike its JSONL twin).
+ */
+export const FIELD_NAME_RE = /^(?!__)[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** At most this many field columns (a wide export usually means the wrong file). */
+export const MAX_FIELDS = 64;
 
-/** A row as read from the file, before validation: field name → raw value. */
-interface RawRow {
-  line: number;
-  values: Record<string, unknown>;
+const DEFAULT_LIMITS = { ...DEFAULT_TABLE_LIMITS, maxTextChars: 20_000 };
+const ROLE_COLUMNS = new Set(['text', 'statement', 'label', 'choices']);
+const LABEL_COLUMN_RE = /^label_(.*)$/;
+const LABEL_NAME_RE = /^[A-Za-z0-9_]{1,64}$/;
+
+/** Parse and validate a JSONL or CSV upload (synchronous). Parquet: readDataset. */
+export function parseDataset(input: DatasetInput, limits: DatasetLimits = {}): Dataset {
+  checkKind(input.kind);
+  const table = readTableSync(input, { ...DEFAULT_LIMITS, ...limits });
+  return datasetFromTable(table, input, limits);
 }
 
-export function parseDataset(input: DatasetInput, limits: DatasetLimits = {}): Dataset {
-  const lim = { ...DEFAULT_LIMITS, ...limits };
-  if (!DATASET_KINDS.includes(input.kind)) {
-    throw new DatasetError(`unknown dataset kind "${String(input.kind)}"; expected one of ${DATASET_KINDS.join(', ')}`);
-  }
-  const bytes = typeof input.content === 'string' ? Buffer.byteLength(input.content, 'utf8') : input.content.byteLength;
-  if (bytes > lim.maxBytes) throw new DatasetError(`dataset is ${bytes} bytes, over the limit of ${lim.maxBytes}`);
-  const text = decodeUtf8(input.content);
-  const format = detectFormat(input.filename, text);
-  const rows = format === 'csv' ? csvRows(text) : jsonlRows(text);
-  if (rows.length === 0) throw new DatasetError('dataset has no rows');
-  if (rows.length > lim.maxRows) throw new DatasetError(`dataset has ${rows.length} rows, over the limit of ${lim.maxRows}`);
+/** Parse and validate an upload in any format, Parquet included. */
+export async function readDataset(input: DatasetInput, limits: DatasetLimits = {}): Promise<Dataset> {
+  checkKind(input.kind);
+  const table = await readTable(input, { ...DEFAULT_LIMITS, ...limits });
+  return datasetFromTable(table, input, limits);
+}
 
-  const answers = input.kind === 'multiclass' ? null : validateAnswers(input.answers ?? DEFAULT_ANSWERS[input.kind]);
-  const problems: { line: number; message: string }[] = [];
+/**
+ * Validate rows already read into a Table: every row checked, every problem reported with
+ * its line (or row) number, at most five in the message.
+ */
+export function datasetFromTable(table: Table, opts: DatasetOptions, limits: DatasetLimits = {}): Dataset {
+  const lim = { ...DEFAULT_LIMITS, ...limits };
+  const kind = opts.kind;
+  checkKind(kind);
+  if (table.rows.length === 0) throw new DatasetError('dataset has no rows');
+  if (table.rows.length > lim.maxRows) throw new DatasetError(`dataset has ${table.rows.length} rows, over the limit of ${lim.maxRows}`);
+  // A header (CSV) or schema (Parquet) without a text column is one error, not one per row.
+  if (table.format !== 'jsonl' && !table.columns.includes('text') && !table.columns.includes('statement')) {
+    const where = table.format === 'csv' ? 'CSV header' : 'Parquet schema';
+    throw new DatasetError(`${where} must name a "text" column (or "statement", or use a preset); found: ${table.columns.join(', ') || 'none'}`);
+  }
+  const layout = columnLayout(table, kind);
+  const answers = kind === 'multiclass' ? null : validateAnswers(opts.answers ?? DEFAULT_ANSWERS[kind]);
+  const problems: DatasetProblem[] = [];
   const items: DatasetItem[] = [];
-  const unlabelled: number[] = [];
-  for (const row of rows) {
-    const item = validateRow(row, input.kind, answers, lim.maxTextChars, problems);
-    if (!item) continue;
-    if (item.label === undefined) unlabelled.push(row.line);
-    items.push(item);
+  for (const row of table.rows) {
+    const item = validateRow(row, kind, answers, layout, lim.maxTextChars, problems);
+    if (item) items.push(item);
   }
-  if (problems.length) throw new DatasetError(`dataset "${input.filename}" has ${problems.length} invalid row(s)`, problems);
-  // Labels are optional, but all-or-none: a half-labelled file is almost always a mistake.
-  if (unlabelled.length > 0 && unlabelled.length < items.length) {
-    throw new DatasetError(
-      `${unlabelled.length} of ${items.length} rows lack a label (give every row a label or none)`,
-      unlabelled.map((line) => ({ line, message: 'missing label' })),
-    );
-  }
-  const kind = input.kind;
+  if (problems.length) throw new DatasetError(`dataset "${opts.filename}" has ${problems.length} invalid row(s)`, problems, { unit: table.unit });
+  return makeDataset(items, { kind, answers, name: opts.name ?? baseName(opts.filename), preset: opts.preset ?? null });
+}
+
+/** A Dataset from validated items: counts, name lists and the content hash. */
+export function makeDataset(
+  items: DatasetItem[],
+  d: { kind: DatasetKind; answers: [string, string] | null; name: string; preset?: string | null },
+): Dataset {
+  const n_labelled = items.filter((it) => it.label !== undefined).length;
   return {
-    name: input.name ?? baseName(input.filename),
-    kind,
+    name: d.name,
+    kind: d.kind,
     items,
-    answers,
-    sha256: sha256Hex(canonicalContent(kind, answers, items)),
-    has_labels: unlabelled.length === 0,
+    answers: d.answers,
+    sha256: sha256Hex(canonicalContent(d.kind, d.answers, items)),
+    has_labels: n_labelled > 0,
+    n_labelled,
+    label_sets: labelSetNames(items),
+    fields: fieldNames(items),
+    preset: d.preset ?? null,
   };
+}
+
+/**
+ * The dataset back as JSON lines in the upload vocabulary (text, label, choices,
+ * label_<name>, fields): parsing the result with the same kind and answers gives the same
+ * items and hash, so a stored or preset-mapped dataset can be exported and re-uploaded.
+ */
+export function datasetJsonl(dataset: Pick<Dataset, 'items'>): string {
+  return dataset.items
+    .map((it) => {
+      const row: Record<string, unknown> = { text: it.text };
+      if (it.label !== undefined) row.label = it.label;
+      if (it.choices) row.choices = it.choices;
+      for (const [name, y] of Object.entries(it.labels ?? {})) row[`label_${name}`] = y;
+      Object.assign(row, it.fields ?? {});
+      return JSON.stringify(row);
+    })
+    .join('\n') + '\n';
+}
+
+/** The field names that occur on any item, sorted (also for datasets rebuilt from storage). */
+export function fieldNames(items: readonly DatasetItem[]): string[] {
+  const names = new Set<string>();
+  for (const it of items) if (it.fields) for (const k of Object.keys(it.fields)) names.add(k);
+  return [...names].sort();
+}
+
+/** The extra label names that occur on any item, sorted. */
+export function labelSetNames(items: readonly DatasetItem[]): string[] {
+  const names = new Set<string>();
+  for (const it of items) if (it.labels) for (const k of Object.keys(it.labels)) names.add(k);
+  return [...names].sort();
 }
 
 /**
  * The bytes the dataset hash is taken over: kind, answers and the validated rows as JSON in
  * a fixed key order, so the hash identifies the data and not its file format or spacing.
+ * Rows are `[text, label|null, choices|null]`; only when some item has extra labels or
+ * fields do all rows get two more entries, `[[name, label], …]` and `[[name, value], …]`
+ * sorted by name, so datasets without the new columns keep the hash they always had.
  */
 export function canonicalContent(kind: DatasetKind, answers: [string, string] | null, items: DatasetItem[]): string {
-  const rows = items.map((it) => JSON.stringify([it.text, it.label ?? null, it.choices ?? null]));
+  const extended = items.some((it) => (it.labels && Object.keys(it.labels).length) || (it.fields && Object.keys(it.fields).length));
+  const rows = items.map((it) => {
+    const base: unknown[] = [it.text, it.label ?? null, it.choices ?? null];
+    if (extended) base.push(sortedPairs(it.labels), sortedPairs(it.fields));
+    return JSON.stringify(base);
+  });
   return `${JSON.stringify({ format: 'sonde-dataset/1', kind, answers })}\n${rows.join('\n')}\n`;
+}
+
+function sortedPairs(o: Record<string, unknown> | undefined): [string, unknown][] {
+  // Pairs rather than an object: JSON.stringify would move integer-like keys to the front.
+  return o ? Object.keys(o).sort().map((k): [string, unknown] => [k, o[k]]) : [];
 }
 
 export function sha256Hex(s: string): string {
   return createHash('sha256').update(s, 'utf8').digest('hex');
 }
 
-function decodeUtf8(content: string | Uint8Array): string {
-  let text: string;
-  if (typeof content === 'string') text = content;
-  else {
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(content);
-    } catch {
-      throw new DatasetError('dataset is not valid UTF-8 text');
-    }
+function checkKind(kind: unknown): void {
+  if (!DATASET_KINDS.includes(kind as DatasetKind)) {
+    throw new DatasetError(`unknown dataset kind "${String(kind)}"; expected one of ${DATASET_KINDS.join(', ')}`);
   }
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
-function detectFormat(filename: string, text: string): 'csv' | 'jsonl' {
-  const lower = filename.toLowerCase();
-  if (lower.endsWith('.csv')) return 'csv';
-  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
-  // No telling extension: a first non-blank character of "{" means JSON lines.
-  const first = text.trimStart()[0];
-  if (first === '{') return 'jsonl';
-  if (first === '[') throw new DatasetError('a JSON array is not accepted; write one JSON object per line (JSONL)');
-  return 'csv';
 }
 
 function baseName(filename: string): string {
   const base = filename.split(/[\\/]/).pop() ?? filename;
-  return base.replace(/\.(csv|jsonl|ndjson)$/i, '') || 'dataset';
+  return base.replace(/\.(csv|jsonl|ndjson|parquet)$/i, '') || 'dataset';
 }
 
-function jsonlRows(text: string): RawRow[] {
-  const rows: RawRow[] = [];
-  const problems: { line: number; message: string }[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    if (raw.trim() === '') return;
-    try {
-      const v: unknown = JSON.parse(raw);
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) problems.push({ line: i + 1, message: 'expected a JSON object' });
-      else rows.push({ line: i + 1, values: v as Record<string, unknown> });
-    } catch (e) {
-      problems.push({ line: i + 1, message: `invalid JSON (${(e as Error).message.split('\n')[0]})` });
-    }
-  });
-  if (problems.length) throw new DatasetError('JSONL syntax error', problems);
-  return rows;
+interface ColumnLayout {
+  /** column → label-set name */
+  labelColumns: Map<string, string>;
+  fieldColumns: string[];
 }
 
-function csvRows(text: string): RawRow[] {
-  const records = parseCsv(text);
-  if (records.length === 0) return [];
-  const header = records[0].fields.map((h) => h.trim().toLowerCase());
-  if (!header.includes('text') && !header.includes('statement')) {
-    throw new DatasetError(`CSV header (line ${records[0].line}) must name a "text" column; found: ${header.join(', ')}`);
-  }
-  const problems: { line: number; message: string }[] = [];
-  const rows: RawRow[] = [];
-  for (const rec of records.slice(1)) {
-    if (rec.fields.length !== header.length) {
-      problems.push({ line: rec.line, message: `${rec.fields.length} fields, header has ${header.length}` });
+/** Decide once, from the column names, which columns are extra labels and which are fields. */
+function columnLayout(table: Table, kind: DatasetKind): ColumnLayout {
+  const labelColumns = new Map<string, string>();
+  const fieldColumns: string[] = [];
+  const bad: string[] = [];
+  for (const col of table.columns) {
+    if (ROLE_COLUMNS.has(col)) continue;
+    const m = LABEL_COLUMN_RE.exec(col);
+    if (m) {
+      if (!LABEL_NAME_RE.test(m[1])) bad.push(`column "${col}": a label column's name after "label_" must be 1-64 letters, digits or "_"`);
+      else labelColumns.set(col, m[1]);
       continue;
     }
-    const values: Record<string, unknown> = {};
-    header.forEach((h, k) => {
-      // In CSV an empty cell means "absent", so an empty label column is an unlabelled row.
-      if (rec.fields[k] !== '' || h === 'text' || h === 'statement') values[h] = rec.fields[k];
-    });
-    rows.push({ line: rec.line, values });
+    // Other names (e.g. pandas' "Unnamed: 0") cannot be placeholders; such columns are ignored.
+    if (FIELD_NAME_RE.test(col)) fieldColumns.push(col);
   }
-  if (problems.length) throw new DatasetError('CSV rows do not match the header', problems);
-  return rows;
+  if (bad.length) throw new DatasetError(bad.join('; '));
+  if (kind === 'multiclass' && labelColumns.size) {
+    throw new DatasetError(`extra label columns (${[...labelColumns.keys()].join(', ')}) are for statements and binary datasets, not multiclass`);
+  }
+  if (fieldColumns.length > MAX_FIELDS) throw new DatasetError(`dataset has ${fieldColumns.length} field columns, over the limit of ${MAX_FIELDS}`);
+  return { labelColumns, fieldColumns };
 }
 
 function validateAnswers(a: unknown): [string, string] {
@@ -203,8 +277,9 @@ function validateRow(
   row: RawRow,
   kind: DatasetKind,
   answers: [string, string] | null,
+  layout: ColumnLayout,
   maxTextChars: number,
-  problems: { line: number; message: string }[],
+  problems: DatasetProblem[],
 ): DatasetItem | null {
   const fail = (message: string) => {
     problems.push({ line: row.line, message });
@@ -212,10 +287,12 @@ function validateRow(
   };
   // geometry-of-truth style files call the column "statement"; accept it as a synonym.
   const rawText = row.values.text ?? row.values.statement;
-  if (typeof rawText !== 'string') return fail(rawText === undefined ? 'missing "text"' : '"text" must be a string');
+  if (typeof rawText !== 'string') return fail(rawText === undefined || rawText === null ? 'missing "text"' : '"text" must be a string');
   const text = rawText.trim();
   if (text === '') return fail('"text" is empty');
   if (text.length > maxTextChars) return fail(`"text" is ${text.length} characters, over the limit of ${maxTextChars}`);
+
+  const item: DatasetItem = { text };
   const rawLabel = row.values.label;
   if (kind === 'multiclass') {
     const choices = parseChoices(row.values.choices);
@@ -223,15 +300,49 @@ function validateRow(
     if (rawLabel === undefined || rawLabel === null) return fail('multiclass rows need a "label" (the right choice)');
     const label = choiceIndex(rawLabel, choices);
     if (label === null) return fail(`label ${JSON.stringify(rawLabel)} is neither a choice index 0..${choices.length - 1} nor one of the choices`);
-    return { text, label, choices };
+    item.label = label;
+    item.choices = choices;
+  } else if (rawLabel !== undefined && rawLabel !== null) {
+    const label = binaryLabel(rawLabel, kind, answers!);
+    if (label === null) return fail(`label ${JSON.stringify(rawLabel)} is not one of ${acceptedLabels(kind, answers!)}`);
+    item.label = label;
   }
-  if (rawLabel === undefined || rawLabel === null) return { text };
-  const label = binaryLabel(rawLabel, kind, answers!);
-  if (label === null) {
-    const accepted = kind === 'statements' ? 'true/false or 1/0' : `0/1 or ${answers![0]}/${answers![1]}`;
-    return fail(`label ${JSON.stringify(rawLabel)} is not one of ${accepted}`);
+
+  const labels: Record<string, 0 | 1> = {};
+  for (const [col, name] of layout.labelColumns) {
+    const v = row.values[col];
+    if (v === undefined || v === null) continue;
+    const y = binaryLabel(v, kind, answers!);
+    if (y === null) return fail(`${col} ${JSON.stringify(v)} is not one of ${acceptedLabels(kind, answers!)}`);
+    labels[name] = y;
   }
-  return { text, label };
+  if (Object.keys(labels).length) item.labels = labels;
+
+  const fields: Record<string, string> = {};
+  for (const col of layout.fieldColumns) {
+    const v = fieldValue(row.values[col]);
+    if (v === null) continue;
+    if (v.length > maxTextChars) return fail(`"${col}" is ${v.length} characters, over the limit of ${maxTextChars}`);
+    fields[col] = v;
+  }
+  if (Object.keys(fields).length) item.fields = fields;
+  return item;
+}
+
+/**
+ * A field's value as text: strings trimmed, numbers and booleans as JSON writes them. Empty,
+ * null and nested values (objects, lists) give no value, so that CSV (where an empty cell is
+ * absent) and JSONL or Parquet of the same rows agree.
+ */
+function fieldValue(v: unknown): string | null {
+  if (typeof v === 'string') return v.trim() === '' ? null : v.trim();
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return null;
+}
+
+function acceptedLabels(kind: DatasetKind, answers: [string, string]): string {
+  return kind === 'statements' ? 'true/false or 1/0' : `0/1 or ${answers[0]}/${answers[1]}`;
 }
 
 function binaryLabel(v: unknown, kind: DatasetKind, answers: [string, string]): 0 | 1 | null {
@@ -259,7 +370,7 @@ function parseChoices(v: unknown): string[] | string {
       }
     } else list = s.split('|');
   }
-  if (list === undefined) return 'multiclass rows need "choices"';
+  if (list === undefined || list === null) return 'multiclass rows need "choices"';
   if (!Array.isArray(list) || !list.every((c) => typeof c === 'string')) return '"choices" must be a list of strings';
   const choices = list.map((c: string) => c.trim());
   if (choices.length < 2) return `"choices" needs at least 2 entries, has ${choices.length}`;

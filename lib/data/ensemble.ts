@@ -25,7 +25,7 @@ export interface EnsembleInput {
   neg: ArrayLike<number>;
   /** Item of each row (ContrastPairs.items). */
   items: ArrayLike<number>;
-  /** 0/1 per row (ContrastPairs.labels), or null. */
+  /** 0/1 per row (ContrastPairs.labels), -1 where unknown, or null. */
   labels: ArrayLike<number> | null;
   /** 'probability': scores are credences in [0, 1], threshold 0.5. 'real': threshold 0. Default 'probability'. */
   scale?: 'probability' | 'real';
@@ -89,11 +89,15 @@ export function ensemble(mode: Ensembling, input: EnsembleInput): Ensembled {
   };
 }
 
-/** Share of units whose prediction equals the label. */
+/** Share of labelled units whose prediction equals the label; units with label -1 (unknown) are left out. */
 export function ensembleAccuracy(e: Ensembled): number {
   if (!e.labels) throw new DataInputError('accuracy needs a labelled dataset');
-  if (e.labels.length === 0) return NaN;
   let right = 0;
-  for (let i = 0; i < e.labels.length; i++) if (e.predictions[i] === e.labels[i]) right++;
-  return right / e.labels.length;
+  let known = 0;
+  for (let i = 0; i < e.labels.length; i++) {
+    if (e.labels[i] < 0) continue;
+    known++;
+    if (e.predictions[i] === e.labels[i]) right++;
+  }
+  return known === 0 ? NaN : right / known;
 }

@@ -2,7 +2,9 @@
  * Train/test splits by item. All templates (and both sides) of an item fall on the same
  * side, so a probe is never tested on a question it was fitted on under another prompt.
  * With labels the split is stratified: each class is split in the asked proportions, so
- * test accuracy is not skewed by a split that happens to favour one class.
+ * test accuracy is not skewed by a split that happens to favour one class. Unlabelled items
+ * of a partly labelled dataset (label -1) are one more stratum, "unknown", split in the same
+ * proportions, so both sides get their share of labelled items for evaluation.
  */
 import { SplitError } from './errors.ts';
 import { seededRandom, shuffleInPlace } from './rng.ts';
@@ -13,7 +15,7 @@ export interface SplitOptions {
   /** Fraction of items for testing, in (0, 1); train + test ≤ 1 (the rest is unused). */
   test: number;
   seed: number;
-  /** One 0/1 (or class) label per item; stratify by it when given. */
+  /** One 0/1 (or class) label per item, -1 for unknown; stratify by it when given. */
   labels?: ArrayLike<number> | null;
 }
 
@@ -26,7 +28,7 @@ export function trainTestSplit(nItems: number, opts: SplitOptions): { train: Int
   const labels = opts.labels ?? null;
   if (labels && labels.length !== nItems) throw new SplitError(`${labels.length} labels for ${nItems} items`);
 
-  // Group item indices by class (one group when unlabelled), in index order before shuffling.
+  // Group item indices by class (-1, unknown, is a class here; one group when unlabelled), in index order before shuffling.
   const groups = new Map<number, number[]>();
   for (let i = 0; i < nItems; i++) {
     const y = labels ? labels[i] : 0;
@@ -50,9 +52,14 @@ export function trainTestSplit(nItems: number, opts: SplitOptions): { train: Int
   return { train: Int32Array.from(trainIdx.sort(sortNum)), test: Int32Array.from(testIdx.sort(sortNum)) };
 }
 
-/** One label per item from per-row pair labels (the labels of an item's rows agree). */
+/** One label per item from per-row pair labels (the labels of an item's rows agree); -1 for items without rows or labels. */
 export function itemLabels(pairItems: ArrayLike<number>, pairLabels: ArrayLike<number>, nItems: number): Int8Array {
   const out = new Int8Array(nItems).fill(-1);
   for (let r = 0; r < pairItems.length; r++) out[pairItems[r]] = pairLabels[r];
   return out;
+}
+
+/** The items (e.g. of a split side) whose label is known (not -1): what accuracy and supervised fits may use. */
+export function labelledItems(items: ArrayLike<number>, labels: ArrayLike<number>): Int32Array {
+  return Int32Array.from(Array.from(items).filter((i) => labels[i] >= 0));
 }

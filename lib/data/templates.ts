@@ -1,71 +1,26 @@
 /**
- * Prompt templates: how a dataset row and a candidate answer become the text the model
- * reads. Syntax (docs/datasets.md): literal text with placeholders in double braces,
- *   {{text}}     the row's text (required)
- *   {{answer}}   the candidate answer this side of the contrast pair asserts (required)
- *   {{choice0}}  the pair's answer for label 0 (e.g. "negative", "false", or the first
- *   {{choice1}}  of the two sampled choices of a multiclass row) and for label 1,
- * spaces allowed inside the braces (`{{ text }}`). Anything else in braces is an error,
- * so a typo such as `{{txt}}` is caught when the job is submitted, not after extraction.
+ * The template registry and a job's template list. Built-in templates per dataset kind (the
+ * first of each kind is its default) and every preset's templates (lib/data/presets) are
+ * addressable by id; inline template strings are parsed against the dataset's fields.
+ * Syntax and rendering: template-syntax.ts.
  */
 import type { DatasetKind } from './dataset.ts';
 import { TemplateError } from './errors.ts';
+import { parseTemplate, ALL_KINDS, type Template } from './template-syntax.ts';
+import { presetTemplateById, presetTemplates, PRESET_NAMES } from './presets/index.ts';
 
-export const PLACEHOLDERS = ['text', 'answer', 'choice0', 'choice1'] as const;
-export type Placeholder = (typeof PLACEHOLDERS)[number];
-
-export type TemplatePart = { literal: string } | { field: Placeholder };
-
-export interface Template {
-  /** Stable id: built-ins are "<kind>/<name>"; user templates "user/<n>" unless named. */
-  id: string;
-  text: string;
-  parts: TemplatePart[];
-  /** Kinds the template reads well for; user templates fit every kind. */
-  kinds: readonly DatasetKind[];
-}
-
-export interface TemplateValues {
-  text: string;
-  answer: string;
-  choice0: string;
-  choice1: string;
-}
-
-const PLACEHOLDER_RE = /\{\{([^{}]*)\}\}/g;
-const ALL_KINDS: readonly DatasetKind[] = ['statements', 'binary', 'multiclass'];
-
-export function parseTemplate(text: string, id: string, kinds: readonly DatasetKind[] = ALL_KINDS): Template {
-  if (typeof text !== 'string' || text.trim() === '') throw new TemplateError(`template "${id}" is empty`);
-  if (text.length > 4000) throw new TemplateError(`template "${id}" is ${text.length} characters, over the limit of 4000`);
-  const parts: TemplatePart[] = [];
-  const seen = new Set<string>();
-  let last = 0;
-  for (const m of text.matchAll(PLACEHOLDER_RE)) {
-    const name = m[1].trim();
-    if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
-      throw new TemplateError(`template "${id}" has unknown placeholder {{${m[1]}}}; known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`);
-    }
-    if (m.index > last) parts.push({ literal: text.slice(last, m.index) });
-    parts.push({ field: name as Placeholder });
-    seen.add(name);
-    last = m.index + m[0].length;
-  }
-  if (last < text.length) parts.push({ literal: text.slice(last) });
-  // Left-over braces mean a placeholder was mistyped ("{{text}", "{ {answer}}").
-  const stray = parts.find((p) => 'literal' in p && (p.literal.includes('{{') || p.literal.includes('}}')));
-  if (stray) throw new TemplateError(`template "${id}" has unbalanced braces near "${(stray as { literal: string }).literal.trim().slice(0, 30)}"`);
-  for (const required of ['text', 'answer']) {
-    if (!seen.has(required)) throw new TemplateError(`template "${id}" must contain {{${required}}}`);
-  }
-  return { id, text, parts, kinds };
-}
-
-export function renderTemplate(t: Template, values: TemplateValues): string {
-  let out = '';
-  for (const p of t.parts) out += 'literal' in p ? p.literal : values[p.field];
-  return out;
-}
+export {
+  parseTemplate,
+  renderTemplate,
+  hasPlaceholder,
+  PLACEHOLDERS,
+  type Placeholder,
+  type Template,
+  type TemplatePart,
+  type TemplateValues,
+  type TemplateOptions,
+  type OpinionStyle,
+} from './template-syntax.ts';
 
 /**
  * Built-in templates, the first of each kind being its default. Short prompts suit the
@@ -100,34 +55,65 @@ export function defaultTemplate(kind: DatasetKind): Template {
   return builtinTemplates(kind)[0];
 }
 
-/** A job's template list as the API accepts it (lib/job-spec.ts): built-in ids, inline texts, or {id?, text}. */
-export type TemplateSpec = string | { id?: string; text: string };
+/**
+ * A job's template list as the API accepts it (lib/job-spec.ts): built-in or preset ids,
+ * inline texts, or {id?, text, answers?}.
+ */
+export type TemplateSpec = string | { id?: string; text: string; answers?: [string, string] };
+
+/** What the templates are resolved against: the dataset's fields and the preset it was uploaded with (a Dataset fits). */
+export interface TemplateScope {
+  fields?: readonly string[];
+  preset?: string | null;
+}
 
 /**
- * Turn a job's `templates` option into templates for a dataset kind. Empty means the
- * kind's default template. A string containing "{{" is an inline template; any other
- * string must be a built-in id. Ids must be unique since results are grouped by them.
+ * Turn a job's `templates` option into templates for a dataset. Empty means the default:
+ * the preset's first template for a dataset uploaded with a preset, else the kind's. A
+ * string containing "{{" is an inline template; any other string is a built-in or preset
+ * template id (a preset template fits any dataset of its kind that has the fields it reads).
+ * Ids must be unique since results are grouped by them.
  */
-export function resolveTemplates(specs: readonly TemplateSpec[] | undefined, kind: DatasetKind): Template[] {
-  if (!specs || specs.length === 0) return [defaultTemplate(kind)];
+export function resolveTemplates(specs: readonly TemplateSpec[] | undefined, kind: DatasetKind, scope: TemplateScope = {}): Template[] {
+  const fields = scope.fields ?? [];
+  if (!specs || specs.length === 0) {
+    if (scope.preset) {
+      if (!PRESET_NAMES.includes(scope.preset)) throw new TemplateError(`unknown preset "${scope.preset}"; known: ${PRESET_NAMES.join(', ')}`);
+      return [checkFits(presetTemplates(scope.preset)[0], kind, fields)];
+    }
+    return [defaultTemplate(kind)];
+  }
   if (specs.length > 64) throw new TemplateError(`at most 64 templates per job, got ${specs.length}`);
   const out = specs.map((spec, k) => {
     if (typeof spec === 'string') {
-      if (spec.includes('{{')) return parseTemplate(spec, `user/${k}`);
-      const t = BUILTIN_TEMPLATES.find((b) => b.id === spec);
-      if (!t) throw new TemplateError(`unknown template id "${spec}"; built-in for ${kind}: ${builtinTemplates(kind).map((b) => b.id).join(', ')}`);
-      if (!t.kinds.includes(kind)) throw new TemplateError(`template "${spec}" is for ${t.kinds.join('/')} datasets, not ${kind}`);
-      return t;
+      if (spec.includes('{{')) return parseTemplate(spec, `user/${k}`, ALL_KINDS, { fields });
+      const t = BUILTIN_TEMPLATES.find((b) => b.id === spec) ?? presetTemplateById(spec);
+      if (!t) {
+        const offered = [...builtinTemplates(kind), ...(scope.preset ? presetTemplates(scope.preset) : [])].map((b) => b.id);
+        throw new TemplateError(`unknown template id "${spec}"; built-in for ${kind}: ${offered.join(', ')}`);
+      }
+      return checkFits(t, kind, fields);
     }
     if (spec === null || typeof spec !== 'object' || typeof spec.text !== 'string') {
       throw new TemplateError(`template ${k} must be a built-in id, a template string, or {"id", "text"}`);
     }
     const id = spec.id ?? `user/${k}`;
     if (!/^[\w./-]{1,64}$/.test(id)) throw new TemplateError(`template id "${id}" must be 1-64 letters, digits, "_", "-", "." or "/"`);
-    return parseTemplate(spec.text, id);
+    return parseTemplate(spec.text, id, ALL_KINDS, { fields, ...(spec.answers !== undefined ? { answers: spec.answers } : {}) });
   });
   const ids = out.map((t) => t.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new TemplateError(`template id "${dup}" appears twice`);
   return out;
+}
+
+function checkFits(t: Template, kind: DatasetKind, fields: readonly string[]): Template {
+  if (!t.kinds.includes(kind)) throw new TemplateError(`template "${t.id}" is for ${t.kinds.join('/')} datasets, not ${kind}`);
+  const missing = t.fields.filter((f) => !fields.includes(f));
+  if (missing.length) {
+    throw new TemplateError(
+      `template "${t.id}" reads ${missing.map((f) => `{{${f}}}`).join(', ')}, which the dataset lacks (its fields: ${fields.length ? fields.join(', ') : 'none'})`,
+    );
+  }
+  return t;
 }

@@ -76,9 +76,10 @@ test('binary labels may be the answer words; custom answers are used', () => {
   assert.deepEqual(d.answers, ['ham', 'spam']);
 });
 
-test('the geometry-of-truth "statement" column is read as text, extra columns ignored', () => {
+test('the geometry-of-truth "statement" column is read as text, other columns become fields', () => {
   const d = parseDataset({ filename: 'cities.csv', kind: 'statements', content: 'statement,label,city\nParis is in France.,1,Paris\n' });
-  assert.deepEqual(d.items, [{ text: 'Paris is in France.', label: 1 }]);
+  assert.deepEqual(d.items, [{ text: 'Paris is in France.', label: 1, fields: { city: 'Paris' } }]);
+  assert.deepEqual(d.fields, ['city']);
 });
 
 test('multiclass: choices as JSON array, "|" list, label as index or choice text', () => {
@@ -116,7 +117,6 @@ test('each kind of bad input gives its own clear error', () => {
     [{ filename: 'a.csv', kind: 'binary', content: 'sentence,label\na,1\n' }, /must name a "text" column/],
     [{ filename: 'a.csv', kind: 'binary', content: 'text,label\na,1,extra\n' }, /line 2: 3 fields, header has 2/],
     [{ filename: 'a.jsonl', kind: 'statements', content: '{"text":"a","label":"maybe"}\n' }, /true\/false or 1\/0/],
-    [{ filename: 'a.jsonl', kind: 'binary', content: '{"text":"a","label":1}\n{"text":"b"}\n' }, /1 of 2 rows lack a label.*line 2: missing label/],
     [{ filename: 'a.jsonl', kind: 'multiclass', content: '{"text":"a","choices":["x","y"]}\n' }, /need a "label"/],
     [{ filename: 'a.jsonl', kind: 'multiclass', content: '{"text":"a","choices":["x"],"label":0}\n' }, /at least 2 entries/],
     [{ filename: 'a.jsonl', kind: 'multiclass', content: '{"text":"a","choices":["x","x"],"label":0}\n' }, /repeated/],

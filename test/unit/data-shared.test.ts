@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { parseDataset } from '../../lib/data/dataset.ts';
 import { renderContrastPairs } from '../../lib/data/contrast-pairs.ts';
 import { resolveTemplates } from '../../lib/data/templates.ts';
+import { readTableSync } from '../../lib/data/table.ts';
+import { applyPreset } from '../../lib/data/presets/index.ts';
 
 const dir = process.env.SONDE_SHARED_DATASETS;
 const skip = !dir ? 'set SONDE_SHARED_DATASETS to run' : !existsSync(dir) ? `${dir} not found` : false;
@@ -23,7 +25,7 @@ test('rt-polarity sentences parse as a balanced binary dataset', { skip }, () =>
   assert.equal(pairs.pos.length, 10662);
 });
 
-test('geometry-of-truth CSVs parse as statements (statement column, extra columns ignored)', { skip }, () => {
+test('geometry-of-truth CSVs parse as statements (statement column, other columns as fields)', { skip }, () => {
   const gdir = join(dir!, 'geometry-of-truth');
   for (const f of readdirSync(gdir).filter((f) => f.endsWith('.csv'))) {
     const content = readFileSync(join(gdir, f), 'utf8');
@@ -31,5 +33,18 @@ test('geometry-of-truth CSVs parse as statements (statement column, extra column
     const lines = content.trim().split('\n').length - 1;
     assert.equal(d.items.length, lines, f);
     assert.ok(d.has_labels, f);
+  }
+});
+
+test('geometry-of-truth CSVs through the geometry_of_truth preset: same items as the generic parse, templates render', { skip }, () => {
+  const gdir = join(dir!, 'geometry-of-truth');
+  for (const f of readdirSync(gdir).filter((f) => f.endsWith('.csv'))) {
+    const content = readFileSync(join(gdir, f), 'utf8');
+    const generic = parseDataset({ filename: f, content, kind: 'statements' });
+    const { dataset, templates } = applyPreset('geometry_of_truth', readTableSync({ filename: f, content }), { filename: f });
+    assert.deepEqual(dataset.items, generic.items, f);
+    assert.equal(dataset.n_labelled, generic.items.length, f);
+    const pairs = renderContrastPairs(dataset, templates, { seed: 0 });
+    assert.equal(pairs.pos.length, dataset.items.length * templates.length);
   }
 });
