@@ -56,7 +56,7 @@ export function decodeActivationFiles(files: Map<string, UploadedFile>): { pos: 
   const pos = npyToMat(posA, 'pos');
   const neg = npyToMat(negA, 'neg');
   const labelsA = get('labels');
-  const labels = labelsA ? npyToLabels(labelsA, 'labels') : null;
+  const labels = labelsA ? npyToLabels(labelsA, 'labels', { unknown: true }) : null;
   if (pos.rows !== neg.rows || pos.cols !== neg.cols) throw new BadInputError(`pos is ${pos.rows}×${pos.cols} but neg is ${neg.rows}×${neg.cols}; they must match`);
   if (pos.rows < 4 || pos.cols < 1) throw new BadInputError(`need at least 4 pairs of at least 1 dimension (got ${pos.rows}×${pos.cols})`);
   if (labels && labels.length !== pos.rows) throw new BadInputError(`${labels.length} labels for ${pos.rows} pairs`);
@@ -80,7 +80,7 @@ export async function createActivationSet(
   await deps.stores.uploads.put(key, parts, 0, 'pos', pos);
   await deps.stores.uploads.put(key, parts, 0, 'neg', neg);
   const row = await insertActivationSet(deps.db, tenantId, {
-    id: crypto.randomUUID(), name: upload.name, n: pos.rows, dim: pos.cols, has_labels: !!labels, sha256, store_key: key, labels, bytes,
+    id: crypto.randomUUID(), name: upload.name, n: pos.rows, dim: pos.cols, has_labels: !!labels && labels.some((y) => y >= 0), sha256, store_key: key, labels, bytes,
   });
   return publicSet(row);
 }

@@ -6,7 +6,7 @@
 import type { Config } from '../infra/config.ts';
 import type { Queryable } from '../infra/db/pool.ts';
 import { getDataset, insertDataset, listDatasets as listStored } from '../infra/db/datasets.ts';
-import { builtinDatasets, loadBuiltinDataset, parseDataset, type Dataset, type DatasetKind } from '../lib/data/index.ts';
+import { builtinDatasets, fieldNames, labelSetNames, loadBuiltinDataset, parseDataset, type Dataset, type DatasetKind } from '../lib/data/index.ts';
 import { BadInputError, NotFoundError } from '../lib/errors.ts';
 import { isUuid } from '../lib/ids.ts';
 import { assertStorageQuota } from './quota.ts';
@@ -16,7 +16,13 @@ export interface DatasetSummary {
   kind: DatasetKind;
   has_labels: boolean;
   n_items: number;
+  n_labelled: number;
   answers: [string, string] | null;
+  /** Field columns (template placeholders, item filters) and extra label columns. */
+  fields: string[];
+  label_sets: string[];
+  /** Each item's fields, for checking a job's item filters at submission. */
+  itemFields: (Record<string, string> | undefined)[];
 }
 
 const isBuiltin = (name: string) => builtinDatasets().some((d) => d.name === name);
@@ -27,14 +33,12 @@ function unknownName(name: string): BadInputError {
 
 /** What a submission needs to check a job against its dataset. */
 export async function datasetSummary(db: Queryable, tenantId: string, name: string): Promise<DatasetSummary> {
-  if (isBuiltin(name)) {
-    const d = loadBuiltinDataset(name);
-    return { name, kind: d.kind, has_labels: d.has_labels, n_items: d.items.length, answers: d.answers ?? null };
-  }
-  if (!isUuid(name)) throw unknownName(name);
-  const d = await getDataset(db, tenantId, name);
-  if (!d) throw NotFoundError.of(`dataset ${name}`);
-  return { name, kind: d.kind, has_labels: d.has_labels, n_items: d.n_items, answers: d.answers };
+  const d = await loadDataset(db, tenantId, name);
+  return {
+    name, kind: d.kind, has_labels: d.items.some((it) => it.label !== undefined), n_items: d.items.length,
+    n_labelled: d.items.filter((it) => it.label !== undefined).length, answers: d.answers ?? null,
+    fields: fieldNames(d.items), label_sets: labelSetNames(d.items), itemFields: d.items.map((it) => it.fields),
+  };
 }
 
 /** The dataset's items, for the extract stage. */
@@ -42,8 +46,11 @@ export async function loadDataset(db: Queryable, tenantId: string, name: string)
   if (isBuiltin(name)) return loadBuiltinDataset(name);
   if (!isUuid(name)) throw unknownName(name);
   const d = await getDataset(db, tenantId, name);
-  if (!d) throw NotFoundError.of(`dataset ${name} (it may have been deleted)`);
-  return { name: d.name, kind: d.kind, items: d.items, answers: d.answers ?? null, sha256: d.sha256, has_labels: d.has_labels } as Dataset;
+  if (!d) throw NotFoundError.of(`dataset ${name}`);
+  return {
+    name: d.name, kind: d.kind, items: d.items, answers: d.answers ?? null, sha256: d.sha256, has_labels: d.has_labels,
+    n_labelled: d.items.filter((it) => it.label !== undefined).length, fields: fieldNames(d.items), label_sets: labelSetNames(d.items), preset: null,
+  } as Dataset;
 }
 
 export interface DatasetUpload {

@@ -6,11 +6,11 @@
 import type { Queryable } from '../infra/db/pool.ts';
 import { withTransaction } from '../infra/db/pool.ts';
 import * as jobsDb from '../infra/db/jobs.ts';
-import { listAgreements, listResults, getProbe as getStoredProbe } from '../infra/db/results.ts';
+import { listAgreements, listResults, listSkips, getProbe as getStoredProbe } from '../infra/db/results.ts';
 import { bestLayers, bestLayersByMetric } from '../infra/db/views.ts';
 import { getActivationSet } from '../infra/db/activations.ts';
 import { lockTenant } from '../infra/db/tenants.ts';
-import { normalizeJobRequest, type JobRequest, type JobSpec } from '../lib/job-spec.ts';
+import { normalizeJobRequest, ZERO_SHOT, type JobRequest, type JobSpec } from '../lib/job-spec.ts';
 import { METHODS } from '../lib/probe/index.ts';
 import { checkControlsForDataset, parseControls, DEFAULT_BUILTIN_DATASET } from '../lib/data/index.ts';
 import { comparisonTable } from '../lib/report/table.ts';
@@ -18,7 +18,8 @@ import { loadUnembedding, logitLens, type Unembedding } from '../lib/models/logi
 import { BadInputError, NotFoundError, UnavailableError } from '../lib/errors.ts';
 import { isUuid } from '../lib/ids.ts';
 import type { ServiceDeps } from './context.ts';
-import { datasetSummary } from './datasets.ts';
+import { datasetSummary, type DatasetSummary } from './datasets.ts';
+import { matchItems, type ItemFilter } from '../lib/fit/index.ts';
 import { modelInfo, resolveModel } from './models.ts';
 import { assertJobSlot } from './quota.ts';
 import type { Principal } from './keys.ts';
@@ -31,14 +32,29 @@ async function checkResources(deps: ServiceDeps, tenantId: string, spec: JobSpec
   if (spec.activations) {
     const set = await getActivationSet(deps.db, tenantId, spec.activations);
     if (!set) throw NotFoundError.of(`activation set ${spec.activations}`);
-    if (!set.has_labels) throw new BadInputError(`activation set ${spec.activations} has no labels; evaluation needs them`);
     return;
   }
   await modelInfo(deps, tenantId, spec.model);
+  // Unlabelled and partly labelled datasets are fine: unsupervised methods need no labels,
+  // supervised ones are skipped (with the reason) where no labelled training items exist.
   const dataset = await datasetSummary(deps.db, tenantId, spec.dataset);
   for (const name of spec.eval_datasets) await datasetSummary(deps.db, tenantId, name);
-  if (!dataset.has_labels) throw new BadInputError(`dataset "${spec.dataset}" has no labels; evaluation needs labelled items`);
   checkControlsForDataset(parseControls(spec.controls), dataset);
+  checkItemFilters(spec, dataset);
+}
+
+/** Item filters must name the dataset's fields and select some items. */
+function checkItemFilters(spec: JobSpec, dataset: DatasetSummary): void {
+  const filters: [string, ItemFilter | null | undefined][] = [
+    ['split.train_where', spec.split.train_where], ['split.test_where', spec.split.test_where],
+    ...spec.eval_subsets.map((e): [string, ItemFilter] => [`eval_subsets "${e.name}"`, e.where]),
+  ];
+  for (const [what, f] of filters) {
+    if (!f) continue;
+    const unknown = Object.keys(f).filter((k) => !dataset.fields.includes(k));
+    if (unknown.length) throw new BadInputError(`${what} names field(s) ${unknown.join(', ')} that dataset "${spec.dataset}" does not have (its fields: ${dataset.fields.join(', ') || 'none'})`);
+    if (matchItems(dataset.itemFields, f).length === 0) throw new BadInputError(`${what} matches no item of dataset "${spec.dataset}"`);
+  }
 }
 
 /**
@@ -47,7 +63,7 @@ async function checkResources(deps: ServiceDeps, tenantId: string, spec: JobSpec
  * transaction: when Redis is down nothing is stored and the caller may retry (503).
  */
 export async function submitJob(deps: ServiceDeps, principal: Principal, request: JobRequest, idempotencyKey: string | null) {
-  const spec = normalizeJobRequest(request, { methods: METHODS, defaultDataset: DEFAULT_BUILTIN_DATASET });
+  const spec = normalizeJobRequest(request, { methods: [...METHODS, ZERO_SHOT], defaultDataset: DEFAULT_BUILTIN_DATASET });
   await checkResources(deps, principal.tenantId, spec);
   return withTransaction(deps.db, async (tx) => {
     await lockTenant(tx, principal.tenantId);
@@ -123,6 +139,7 @@ export async function jobResults(db: Queryable, tenantId: string, id: string) {
     results,
     summary: summary.map(({ job_id: _j, ...s }) => s),
     best_layers: best,
+    skipped: await listSkips(db, id),
     agreements: await listAgreements(db, id),
     table: comparisonTable(results.filter((r) => r.template === null) as never, { best }),
   };
