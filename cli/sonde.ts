@@ -27,6 +27,9 @@ Client (SONDE_URL, SONDE_API_KEY):
   sonde submit [--dataset D] [--methods a,b] [--layers all|0,1] [--seeds N] [--controls c1,c2] [--job FILE.json]
   sonde status JOB | sonde watch JOB | sonde results JOB [--json|--csv] | sonde compare JOB[,JOB...]
   sonde cancel JOB | sonde models | sonde datasets list | sonde datasets upload FILE --kind K [--name N]
+  sonde credences JOB [--format csv|npy|json] [--layer L] [--method M] [--out FILE]   per-row credences
+  sonde disagreements JOB [--layer L] [--method M]   labelled items the probes confidently contradict
+  sonde elk JOB                      AUROC vs every label column, recovered AUROC gap (Mallen et al. 2023)
 
 Offline (no server):
   sonde fit --pos X.npy --neg X.npy [--labels Y.npy] --method NAME ...
@@ -51,6 +54,9 @@ const COMMANDS: Record<string, () => Promise<Main>> = {
   compare: async () => (await import('./commands/client.ts')).compareMain,
   cancel: async () => (await import('./commands/client.ts')).cancelMain,
   datasets: async () => (await import('./commands/client.ts')).datasetsMain,
+  credences: async () => (await import('./commands/credences.ts')).credencesMain,
+  disagreements: async () => (await import('./commands/credences.ts')).disagreementsMain,
+  elk: async () => (await import('./commands/credences.ts')).elkMain,
   fit: async () => (await import('./commands/fit.ts')).main,
   extract: async () => (await import('./commands/extract.ts')).main,
 };

@@ -18,6 +18,7 @@ import rateLimit from '@fastify/rate-limit';
 import auth from './plugins/auth.ts';
 import healthRoutes from './routes/health.ts';
 import jobRoutes from './routes/jobs.ts';
+import credenceRoutes from './routes/credences.ts';
 import datasetRoutes from './routes/datasets.ts';
 import modelRoutes from './routes/models.ts';
 import keyRoutes from './routes/keys.ts';
@@ -80,6 +81,7 @@ export async function buildApp(base: Omit<AppDeps, 'services'> & { services?: Se
   });
   await app.register(healthRoutes, deps);
   await app.register(jobRoutes, deps);
+  await app.register(credenceRoutes, deps);
   await app.register(datasetRoutes, deps);
   await app.register(modelRoutes, deps);
   await app.register(keyRoutes, deps);

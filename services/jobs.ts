@@ -7,7 +7,8 @@ import type { Queryable } from '../infra/db/pool.ts';
 import { withTransaction } from '../infra/db/pool.ts';
 import * as jobsDb from '../infra/db/jobs.ts';
 import { listAgreements, listResults, listSkips, getProbe as getStoredProbe } from '../infra/db/results.ts';
-import { bestLayers, bestLayersByMetric } from '../infra/db/views.ts';
+import { bestLayers, bestLayersByMetric, elkGaps, evaluations } from '../infra/db/views.ts';
+import { stats } from '../lib/report/table.ts';
 import { getActivationSet } from '../infra/db/activations.ts';
 import { lockTenant } from '../infra/db/tenants.ts';
 import { normalizeJobRequest, ZERO_SHOT, type JobRequest, type JobSpec } from '../lib/job-spec.ts';
@@ -171,4 +172,39 @@ export async function probeLogitLens(deps: ServiceDeps, tenantId: string, jobId:
   const { dir } = await resolveModel(deps, tenantId, job.model);
   const u = await cachedUnembedding(dir);
   return { probe_id: probeId, model: job.model, layer: row.layer, method: row.method, ...logitLens(u, row.direction, k) };
+}
+
+/**
+ * The context-shift figures of a job (Mallen et al. 2023): per probe, AUROC vs each label
+ * column on each evaluation subset, and, when the job names its truthful subset (spec.elk)
+ * and ran zero-shot, the recovered AUROC gap; both summarised over seeds per layer.
+ */
+export async function jobElk(db: Queryable, tenantId: string, id: string) {
+  const job = await getJob(db, tenantId, id);
+  const evals = await evaluations(db, id);
+  const gaps = await elkGaps(db, id);
+  /** Mean, sample std, min and max over seeds of `value`, per group of `keys`. */
+  const overSeeds = <T extends object>(rows: T[], keys: (keyof T & string)[], value: (r: T) => number | null) => {
+    const groups = new Map<string, { key: Partial<T>; values: number[] }>();
+    for (const r of rows) {
+      const k = keys.map((f) => String(r[f])).join('\u0000');
+      const g = groups.get(k) ?? { key: Object.fromEntries(keys.map((f) => [f, r[f]])) as Partial<T>, values: [] };
+      const v = value(r);
+      if (v !== null && Number.isFinite(v)) g.values.push(v);
+      groups.set(k, g);
+    }
+    return [...groups.values()].map(({ key, values }) => {
+      const s = stats(values);
+      return { ...key, n_seeds: s.n, mean: s.n ? s.mean : null, std: s.n ? s.std : null, min: s.n ? s.min : null, max: s.n ? s.max : null };
+    });
+  };
+  return {
+    job_id: id,
+    truthful_subset: (job.spec as { elk?: { truthful_subset?: string } | null }).elk?.truthful_subset ?? null,
+    /** AUROC with each probe's own sign, per (control, subset, label column, method, layer), over seeds. */
+    auroc: overSeeds(evals, ['control', 'subset', 'label_set', 'method', 'layer'], (r) => r.auroc_signed),
+    /** The recovered AUROC gap per (control, label column, method, layer), over seeds. */
+    recovered_gap: overSeeds(gaps, ['control', 'label_set', 'method', 'layer'], (r) => r.recovered_gap),
+    per_seed: { evaluations: evals, gaps },
+  };
 }

@@ -11,6 +11,8 @@ export interface ApiClient {
   url: string;
   key: string;
   request<T = any>(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  /** A GET whose body is not JSON (CSV, .npy): the response, after the same error mapping. */
+  download(route: string): Promise<Response>;
 }
 
 /** An API error answer as the error kind its status stands for (lib/errors.ts), so exit codes follow. */
@@ -43,6 +45,18 @@ export function apiClient(url?: string, key?: string): ApiClient {
       const data = text ? JSON.parse(text) : null;
       if (!res.ok) throw apiError(res.status, `${res.status} ${data?.title ?? ''}: ${data?.detail ?? text}`);
       return data;
+    },
+    async download(route) {
+      if (!key) throw new UsageError('set SONDE_API_KEY (create one with `sonde keys create --tenant NAME`)');
+      const res = await fetch(new URL(route, url), { headers: { authorization: `Bearer ${key}` } }).catch((e: Error & { cause?: { code?: string } }) => {
+        throw new UnavailableError(`cannot reach ${url}: ${e.cause?.code ?? e.message}`);
+      });
+      if (!res.ok) {
+        const text = await res.text();
+        const data = text.startsWith('{') ? JSON.parse(text) : null;
+        throw apiError(res.status, `${res.status} ${data?.title ?? ''}: ${data?.detail ?? text}`);
+      }
+      return res;
     },
   };
 }

@@ -69,3 +69,49 @@ export async function bestLayersByMetric(db: Queryable, jobIds: string[]): Promi
   );
   return rows;
 }
+
+export interface ElkGapRow {
+  layer: number;
+  method: string;
+  seed: number;
+  control: string;
+  label_set: string;
+  probe_auroc: number | null;
+  model_auroc: number | null;
+  model_auroc_truthful: number | null;
+  recovered_gap: number | null;
+}
+
+/** Mallen et al. 2023's recovered AUROC gap per probe (view elk_gaps, migrations/006). */
+export async function elkGaps(db: Queryable, jobId: string): Promise<ElkGapRow[]> {
+  const { rows } = await db.query(
+    `SELECT layer, method, seed, control, label_set, probe_auroc, model_auroc, model_auroc_truthful, recovered_gap
+     FROM elk_gaps WHERE job_id = $1 ORDER BY control, label_set, method, layer, seed`,
+    [jobId],
+  );
+  return rows;
+}
+
+export interface EvaluationRow {
+  layer: number;
+  method: string;
+  seed: number;
+  control: string;
+  subset: string;
+  label_set: string;
+  n: number;
+  accuracy: number | null;
+  accuracy_signed: number | null;
+  auroc: number | null;
+  auroc_signed: number | null;
+}
+
+/** Metrics against every label column on every evaluation subset (view evaluations). */
+export async function evaluations(db: Queryable, jobId: string): Promise<EvaluationRow[]> {
+  const { rows } = await db.query(
+    `SELECT layer, method, seed, control, subset, label_set, n, accuracy, accuracy_signed, auroc, auroc_signed
+     FROM evaluations WHERE job_id = $1 ORDER BY control, subset, label_set, method, layer, seed`,
+    [jobId],
+  );
+  return rows;
+}
