@@ -110,3 +110,11 @@ JOIN evaluations z ON z.job_id = p.job_id AND z.layer = p.layer AND z.seed = p.s
 JOIN evaluations zt ON zt.job_id = p.job_id AND zt.layer = p.layer AND zt.seed = p.seed AND zt.control = p.control
   AND zt.method = 'zero-shot' AND zt.subset = j.spec->'elk'->>'truthful_subset' AND zt.label_set = p.label_set
 WHERE p.subset = 'test' AND p.method <> 'zero-shot';
+
+-- Activation sets with several layers (the planted-feature lab writes one per setting of
+-- a phase diagram), extra label columns (e.g. the planted distractor bit) and a free-form
+-- description of how they were made (the lab's truth/distractor strengths per layer).
+ALTER TABLE activation_sets
+  ADD COLUMN n_layers   integer NOT NULL DEFAULT 1 CHECK (n_layers > 0),
+  ADD COLUMN label_sets jsonb NOT NULL DEFAULT '{}',
+  ADD COLUMN meta       jsonb;

@@ -165,6 +165,7 @@ async function stageUploadedActivations(deps: ExtractDeps, jobId: string, tenant
     await deps.stores.uploads.put(key, parts, 0, 'neg', await read('neg.npy'));
     if (set.has_labels && !set.labels) set.labels = Array.from(npyToLabels(parseNpy(new Uint8Array(await fs.readFile(path.join(set.path!, 'labels.npy'))))));
   }
+  const layers = Array.from({ length: set.n_layers }, (_, i) => i);
   const condition: pipeline.StagedCondition = {
     name: 'clean',
     source: { store: 'uploads', key, posSide: 'pos', negSide: 'neg', posRows: null, negRows: null },
@@ -172,13 +173,14 @@ async function stageUploadedActivations(deps: ExtractDeps, jobId: string, tenant
       condition: 'clean',
       n_pairs: set.n,
       labels: set.labels,
+      label_sets: set.label_sets,
       templates: new Array(set.n).fill(0),
       template_ids: ['uploaded'],
       items: Array.from({ length: set.n }, (_, i) => i),
       control_bits: null,
-      layers: [0],
-      dim: { 0: set.dim },
+      layers,
+      dim: Object.fromEntries(layers.map((l) => [l, set.dim])),
     },
   };
-  await pipeline.stageAndFanOut(deps, jobId, [condition], [0]);
+  await pipeline.stageAndFanOut(deps, jobId, [condition], layers);
 }
