@@ -1,17 +1,9 @@
 /** Reads of the aggregate views (migrations/001, 005): the one place best layers are computed. */
 import type { Queryable } from './pool.ts';
+import type { MetricBestLayerRow as MetricRow, SummaryRow } from '../../lib/report/rows.ts';
+import type { Evaluation } from '../../lib/fit/types.ts';
 
-export interface BestLayerRow {
-  job_id: string;
-  method: string;
-  control: string | null;
-  best_layer: number;
-  n_seeds: number;
-  accuracy_mean: number;
-  accuracy_std: number;
-  accuracy_min: number;
-  accuracy_max: number;
-}
+export type BestLayerRow = SummaryRow & { job_id: string };
 
 export async function bestLayers(db: Queryable, jobIds: string[]): Promise<BestLayerRow[]> {
   const { rows } = await db.query(
@@ -47,18 +39,7 @@ export async function accuracyByLayer(db: Queryable, jobIds: string[]): Promise<
   return rows;
 }
 
-export interface MetricBestLayerRow {
-  job_id: string;
-  method: string;
-  control: string | null;
-  metric: string;
-  best_layer: number;
-  n_seeds: number;
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-}
+export type MetricBestLayerRow = MetricRow & { job_id: string };
 
 /** Best layer per (job, method, control, metric), from the best_layers view. */
 export async function bestLayersByMetric(db: Queryable, jobIds: string[]): Promise<MetricBestLayerRow[]> {
@@ -92,18 +73,11 @@ export async function elkGaps(db: Queryable, jobId: string): Promise<ElkGapRow[]
   return rows;
 }
 
-export interface EvaluationRow {
+export interface EvaluationRow extends Evaluation {
   layer: number;
   method: string;
   seed: number;
   control: string;
-  subset: string;
-  label_set: string;
-  n: number;
-  accuracy: number | null;
-  accuracy_signed: number | null;
-  auroc: number | null;
-  auroc_signed: number | null;
 }
 
 /** Metrics against every label column on every evaluation subset (view evaluations). */

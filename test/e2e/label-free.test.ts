@@ -12,6 +12,7 @@ import { startApi } from '../../http/server.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
 import type { Db } from '../../infra/db/pool.ts';
 import { encodeMat, encodeNpy } from '../../lib/npy.ts';
+import { apiCaller } from '../support/http.ts';
 import { testConfig, testDb, newTenant, assertMatchesSpec } from '../support/env.ts';
 import { mulberry32 } from '../support/rng.ts';
 
@@ -22,15 +23,7 @@ let db: Db;
 let key: string;
 let other: string;
 
-async function call(method: string, route: string, body?: unknown, as = key) {
-  const res = await fetch(new URL(route, api.url), {
-    method,
-    headers: { authorization: `Bearer ${as}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body: text.startsWith('{') ? JSON.parse(text) : text };
-}
+const call = apiCaller(() => api.url, () => key);
 
 async function finished(id: string) {
   for (const t0 = Date.now(); Date.now() - t0 < 240_000;) {
