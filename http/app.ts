@@ -24,6 +24,7 @@ import modelRoutes from './routes/models.ts';
 import keyRoutes from './routes/keys.ts';
 import comparisonRoutes from './routes/comparisons.ts';
 import activationRoutes from './routes/activations.ts';
+import labRoutes from './routes/lab.ts';
 import dashboardRoutes from './routes/dashboard.ts';
 
 export interface AppDeps {
@@ -87,6 +88,7 @@ export async function buildApp(base: Omit<AppDeps, 'services'> & { services?: Se
   await app.register(keyRoutes, deps);
   await app.register(comparisonRoutes, deps);
   await app.register(activationRoutes, deps);
+  await app.register(labRoutes, deps);
   await app.register(dashboardRoutes, deps);
   return app;
 }

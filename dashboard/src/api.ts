@@ -88,6 +88,8 @@ export interface Results {
   summary: SummaryRow[];
   best_layers: MetricBestLayerRow[];
   agreements: AgreementRow[];
+  /** Methods that could not run on a condition, with the reason. */
+  skipped?: { method: string; control: string | null; reason: string }[];
 }
 
 export const isActive = (status: Job['status']): boolean => status === 'queued' || status === 'running';
