@@ -9,7 +9,9 @@
  *                         with the seeds' mean oriented credence
  *   seed_agreement        per seed: mean sign-aligned prediction agreement with the others
  *   seed_bimodal          1 when the seeds split into two groups (≥ 2 seeds each) that agree
- *                         within (≥ 0.9) and not across (≤ 0.75), by 2-medoids on 1 − agreement
+ *                         within (≥ 0.85) and not across (≤ 0.75), by 2-medoids on 1 − agreement
+ *                         (0.85, not 0.9: noisy probes that split between truth and a distractor
+ *                         agree ~0.9 within a group; measured on the planted lab's phase diagram)
  */
 import { correlation } from './evaluate.ts';
 
@@ -91,5 +93,5 @@ function bimodal(agree: Float64Array[]): boolean {
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) (groups[0].includes(i) === groups[0].includes(j) ? within : across).push([i, j]);
   }
-  return meanOver(within) >= 0.9 && meanOver(across) <= 0.75;
+  return meanOver(within) >= 0.85 && meanOver(across) <= 0.75;
 }
