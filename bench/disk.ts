@@ -94,9 +94,9 @@ async function main() {
       console.log(`the same job again (a cache hit): ${mib(again)} written`);
     } else {
       const layers = Number(flag('layers', '32')), d = Number(flag('d', '4096')), n = Number(flag('n', '2000'));
-      const set = await call('POST', '/v1/lab/planted', { layers, d, n, seed: 0, name: 'disk-bench' }).catch(() => null);
+      const set = layoutAfter ? await plantedSet(config, key, layers, d, n) : null;
       if (!set) {
-        console.log('planted scenario: this code has no planted lab (POST /v1/lab/planted); per-job copy it would write:');
+        console.log('planted scenario: this code has no multi-layer activation sets; per-job copy it would write:');
       } else {
         const written = await run({ activations: set.id, methods: ['random'], seeds: 1, bootstrap: 0 });
         console.log(`job on a ${layers}-layer planted set (d = ${d}, n = ${n}): ${mib(written)} written`);
@@ -107,6 +107,32 @@ async function main() {
     await api.close();
     await workers.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A planted set too big for the lab's request limits (those bound what one HTTP request may
+ * ask for), written through the same service the lab uses: a truth direction along the
+ * first coordinate plus deterministic noise, every layer alike.
+ */
+async function plantedSet(config: object, key: string, layers: number, d: number, n: number): Promise<{ id: string }> {
+  const { openServices } = await load('../services/context.ts');
+  const { storeActivationSet } = await load('../services/activations.ts');
+  const deps = openServices(config, 1);
+  try {
+    const tenant = (await deps.db.query('SELECT k.tenant_id FROM api_keys k WHERE k.prefix = $1', [key.slice(0, 14)])).rows[0].tenant_id;
+    let x = 1;
+    const noise = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 31 - 1);
+    const labels = Int8Array.from({ length: n }, (_, i) => i % 2);
+    const sides = Array.from({ length: layers }, () => {
+      const pos = new Float32Array(n * d), neg = new Float32Array(n * d);
+      for (let i = 0; i < n * d; i++) { pos[i] = noise(); neg[i] = noise(); }
+      for (let i = 0; i < n; i++) { pos[i * d] += labels[i] ? 1 : -1; neg[i * d] -= labels[i] ? 1 : -1; }
+      return { pos: { rows: n, cols: d, data: pos }, neg: { rows: n, cols: d, data: neg } };
+    });
+    return await storeActivationSet(deps, tenant, { name: 'disk-bench', layers: sides, labels });
+  } finally {
+    await deps.close();
   }
 }
 
