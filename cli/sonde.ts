@@ -26,7 +26,8 @@ Service:
 Client (SONDE_URL, SONDE_API_KEY):
   sonde submit [--dataset D] [--methods a,b] [--layers all|0,1] [--seeds N] [--controls c1,c2] [--job FILE.json]
   sonde status JOB | sonde watch JOB | sonde results JOB [--json|--csv] | sonde compare JOB[,JOB...]
-  sonde cancel JOB | sonde models | sonde datasets list | sonde datasets upload FILE --kind K [--name N]
+  sonde cancel JOB | sonde models | sonde datasets list | sonde presets [NAME] [--json]
+  sonde datasets upload FILE (--kind K | --preset P) [--name N]   JSONL, CSV or Parquet (a Hugging Face export with --preset)
 
 Offline (no server):
   sonde fit --pos X.npy --neg X.npy [--labels Y.npy] --method NAME ...
@@ -51,6 +52,7 @@ const COMMANDS: Record<string, () => Promise<Main>> = {
   compare: async () => (await import('./commands/client.ts')).compareMain,
   cancel: async () => (await import('./commands/client.ts')).cancelMain,
   datasets: async () => (await import('./commands/client.ts')).datasetsMain,
+  presets: async () => (await import('./commands/client.ts')).presetsMain,
   fit: async () => (await import('./commands/fit.ts')).main,
   extract: async () => (await import('./commands/extract.ts')).main,
 };

@@ -164,25 +164,56 @@ export async function modelsMain(argv: string[]): Promise<number> {
   return 0;
 }
 
+const DATASET_USAGE = 'usage: sonde datasets upload FILE (--kind statements|binary|multiclass | --preset NAME) [--name N] [--answers neg,pos] [--format jsonl|csv|parquet]';
+
+/** Reads a dataset file for POST /v1/datasets: text as is, Parquet (by extension or magic bytes) base64-encoded. */
+export async function datasetUploadBody(file: string, flags: Record<string, string | true>): Promise<Record<string, unknown>> {
+  const bytes = await fs.readFile(file);
+  const ext = path.extname(file).toLowerCase();
+  const magic = bytes.length >= 8 && bytes.subarray(0, 4).toString('latin1') === 'PAR1' && bytes.subarray(-4).toString('latin1') === 'PAR1';
+  const format = str(flags, 'format') ?? (ext === '.parquet' || magic ? 'parquet' : ext === '.csv' ? 'csv' : 'jsonl');
+  const preset = str(flags, 'preset');
+  const kind = str(flags, 'kind');
+  if (!preset && !kind) throw new UsageError(`--kind or --preset is required (sonde presets lists the presets)\n${DATASET_USAGE}`);
+  const body: Record<string, unknown> = { name: str(flags, 'name') ?? path.basename(file, ext), format };
+  if (format === 'parquet') Object.assign(body, { content: bytes.toString('base64'), content_encoding: 'base64' });
+  else body.content = bytes.toString('utf8');
+  if (kind) body.kind = kind;
+  if (preset) body.preset = preset;
+  const answers = list(str(flags, 'answers'));
+  if (answers) body.answers = answers;
+  return body;
+}
+
 export async function datasetsMain(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, ['json']);
   const api = apiClient();
   if (positionals[0] === 'upload') {
     const file = positionals[1];
-    if (!file) throw new UsageError('usage: sonde datasets upload FILE --kind statements|binary|multiclass [--name N] [--answers neg,pos]');
-    const content = await fs.readFile(file, 'utf8');
-    const ext = path.extname(file).toLowerCase();
-    const format = ext === '.csv' ? 'csv' : 'jsonl';
-    const body: Record<string, unknown> = { name: str(flags, 'name') ?? path.basename(file, ext), kind: required(flags, 'kind'), format, content };
-    const answers = list(str(flags, 'answers'));
-    if (answers) body.answers = answers;
-    const d = await api.request('POST', '/v1/datasets', body);
-    console.log(`${d.id} ${d.name} ${d.kind} ${d.n_items} items${d.has_labels ? '' : ' (unlabelled)'}`);
+    if (!file) throw new UsageError(DATASET_USAGE);
+    const d = await api.request('POST', '/v1/datasets', await datasetUploadBody(file, flags));
+    if (flags.json) console.log(JSON.stringify(d, null, 2));
+    else console.log(`${d.id} ${d.name} ${d.kind} ${d.n_items} items, ${d.n_labelled} labelled${d.preset ? `, preset ${d.preset}` : ''}; templates: ${(d.templates ?? []).join(', ')}`);
     return 0;
   }
-  if (positionals[0] !== 'list' && positionals[0] !== undefined) throw new UsageError('usage: sonde datasets list | sonde datasets upload FILE --kind K');
+  if (positionals[0] !== 'list' && positionals[0] !== undefined) throw new UsageError(`usage: sonde datasets list | ${DATASET_USAGE.replace('usage: ', '')}`);
   const res = await api.request('GET', '/v1/datasets');
   if (flags.json) console.log(JSON.stringify(res, null, 2));
-  else for (const d of res.datasets) console.log(`${String(d.id).padEnd(38)} ${d.kind.padEnd(11)} ${String(d.n_items).padStart(6)} ${d.builtin ? 'built-in' : ''} ${d.name}`);
+  else for (const d of res.datasets) console.log(`${String(d.id).padEnd(38)} ${d.kind.padEnd(11)} ${String(d.n_items).padStart(6)} ${d.builtin ? 'built-in' : (d.preset ? `preset ${d.preset}` : '')} ${d.name}`);
+  return 0;
+}
+
+export async function presetsMain(argv: string[]): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, ['json']);
+  const res = await apiClient().request('GET', '/v1/presets');
+  const presets = positionals[0] ? res.presets.filter((p: { name: string }) => p.name === positionals[0]) : res.presets;
+  if (positionals[0] && !presets.length) throw new BadInputError(`no preset "${positionals[0]}"; known: ${res.presets.map((p: { name: string }) => p.name).join(', ')}`);
+  if (flags.json) console.log(JSON.stringify(positionals[0] ? presets[0] : res, null, 2));
+  else {
+    for (const p of presets) {
+      const cols = p.columns.map((c: { name: string; required: boolean }) => `${c.name}${c.required ? '' : '?'}`).join(', ');
+      console.log(`${p.name.padEnd(24)} ${p.kind.padEnd(11)} columns: ${cols}; templates: ${p.templates.map((t: { id: string }) => t.id.split('/')[1]).join(', ')}`);
+    }
+  }
   return 0;
 }
