@@ -25,7 +25,8 @@ Service:
 
 Client (SONDE_URL, SONDE_API_KEY):
   sonde submit [--dataset D] [--methods a,b] [--layers all|0,1] [--seeds N] [--controls c1,c2] [--job FILE.json]
-  sonde status JOB | sonde watch JOB | sonde results JOB [--json|--csv] | sonde compare JOB[,JOB...]
+  sonde status JOB | sonde watch JOB | sonde results JOB [--format json|csv|parquet --out FILE] | sonde compare JOB[,JOB...]
+  sonde sweep submit --models a,b --datasets x,y [--transfer x:y] [--watch] | sonde sweep status|watch|results|cancel SWEEP | sonde sweep list
   sonde cancel JOB | sonde models | sonde datasets list | sonde presets [NAME] [--json]
   sonde datasets upload FILE (--kind K | --preset P) [--name N]   JSONL, CSV or Parquet (a Hugging Face export with --preset)
 
@@ -53,6 +54,7 @@ const COMMANDS: Record<string, () => Promise<Main>> = {
   cancel: async () => (await import('./commands/client.ts')).cancelMain,
   datasets: async () => (await import('./commands/client.ts')).datasetsMain,
   presets: async () => (await import('./commands/client.ts')).presetsMain,
+  sweep: async () => (await import('./commands/sweep.ts')).sweepMain,
   fit: async () => (await import('./commands/fit.ts')).main,
   extract: async () => (await import('./commands/extract.ts')).main,
 };

@@ -18,6 +18,7 @@ import rateLimit from '@fastify/rate-limit';
 import auth from './plugins/auth.ts';
 import healthRoutes from './routes/health.ts';
 import jobRoutes from './routes/jobs.ts';
+import sweepRoutes from './routes/sweeps.ts';
 import datasetRoutes from './routes/datasets.ts';
 import presetRoutes from './routes/presets.ts';
 import modelRoutes from './routes/models.ts';
@@ -81,6 +82,7 @@ export async function buildApp(base: Omit<AppDeps, 'services'> & { services?: Se
   });
   await app.register(healthRoutes, deps);
   await app.register(jobRoutes, deps);
+  await app.register(sweepRoutes, deps);
   await app.register(datasetRoutes, deps);
   await app.register(presetRoutes, deps);
   await app.register(modelRoutes, deps);

@@ -11,6 +11,8 @@ export interface ApiClient {
   url: string;
   key: string;
   request<T = any>(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  /** A GET whose answer is a file (CSV, Parquet): the bytes as sent. */
+  download(route: string): Promise<Buffer>;
 }
 
 /** An API error answer as the error kind its status stands for (lib/errors.ts), so exit codes follow. */
@@ -27,27 +29,37 @@ export function apiClient(url?: string, key?: string): ApiClient {
     url ??= config.apiUrl;
     key ??= config.apiKey;
   }
+  const send = async (method: string, route: string, body: unknown, headers: Record<string, string>): Promise<Response> => {
+    if (!key) throw new UsageError('set SONDE_API_KEY (create one with `sonde keys create --tenant NAME`)');
+    const res = await fetch(new URL(route, url), {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    }).catch((e: Error & { cause?: { code?: string } }) => {
+      throw new UnavailableError(`cannot reach ${url}: ${e.cause?.code ?? e.message}`);
+    });
+    if (!res.ok) {
+      const text = await res.text();
+      let data: { title?: string; detail?: string } | null = null;
+      try { data = text ? JSON.parse(text) : null; } catch { /* not problem+json */ }
+      throw apiError(res.status, `${res.status} ${data?.title ?? ''}: ${data?.detail ?? text}`);
+    }
+    return res;
+  };
   return {
     url: url!,
     key: key!,
     async request(method, route, body, headers = {}) {
-      if (!key) throw new UsageError('set SONDE_API_KEY (create one with `sonde keys create --tenant NAME`)');
-      const res = await fetch(new URL(route, url), {
-        method,
-        headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-      }).catch((e: Error & { cause?: { code?: string } }) => {
-        throw new UnavailableError(`cannot reach ${url}: ${e.cause?.code ?? e.message}`);
-      });
-      const text = await res.text();
-      const data = text ? JSON.parse(text) : null;
-      if (!res.ok) throw apiError(res.status, `${res.status} ${data?.title ?? ''}: ${data?.detail ?? text}`);
-      return data;
+      const text = await (await send(method, route, body, headers)).text();
+      return text ? JSON.parse(text) : null;
+    },
+    async download(route) {
+      return Buffer.from(await (await send('GET', route, undefined, {})).arrayBuffer());
     },
   };
 }
 
-const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+export const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
 export async function submitMain(argv: string[]): Promise<number> {
   const { flags } = parseArgs(argv, ['watch']);
@@ -81,7 +93,7 @@ export async function statusMain(argv: string[]): Promise<number> {
   return job.status === 'failed' ? 1 : 0;
 }
 
-function bar(done: number, total: number, width = 30): string {
+export function bar(done: number, total: number, width = 30): string {
   const f = total > 0 ? Math.min(1, done / total) : 0;
   return `[${'#'.repeat(Math.round(f * width)).padEnd(width, '.')}] ${(f * 100).toFixed(0).padStart(3)}%`;
 }
@@ -126,17 +138,36 @@ export async function watchMain(argv: string[]): Promise<number> {
   return watch(apiClient(), argv[0]);
 }
 
-const CSV_COLUMNS = ['layer', 'method', 'seed', 'control', 'template', 'accuracy', 'accuracy_signed', 'auroc', 'calibrated_accuracy', 'ece', 'ccs_loss', 'accuracy_ci_low', 'accuracy_ci_high', 'distractor_accuracy', 'opinion_accuracy', 'train_accuracy', 'fit_seconds'];
+/**
+ * `--format csv|parquet [--out FILE]`: the tidy export (docs/exports.md) of `route`; CSV may
+ * go to stdout, Parquet (binary) needs a file.
+ */
+export async function writeExport(api: ApiClient, route: string, format: string, out: string | undefined): Promise<void> {
+  if (format !== 'csv' && format !== 'parquet') throw new UsageError(`--format must be table, json, csv or parquet, got "${format}"`);
+  if (format === 'parquet' && !out) throw new UsageError('--format parquet writes a binary file: give --out FILE');
+  const bytes = await api.download(`${route}?format=${format}`);
+  if (!out) {
+    process.stdout.write(bytes);
+    return;
+  }
+  await fs.writeFile(out, bytes);
+  console.error(`${out}: ${bytes.length} bytes (${format})`);
+}
 
 export async function resultsMain(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, ['json', 'csv']);
-  if (!positionals[0]) throw new UsageError('usage: sonde results JOB [--json|--csv]');
-  const res = await apiClient().request('GET', `/v1/jobs/${positionals[0]}/results`);
-  if (flags.json) console.log(JSON.stringify(res, null, 2));
-  else if (flags.csv) {
-    console.log(CSV_COLUMNS.join(','));
-    for (const r of res.results) console.log(CSV_COLUMNS.map((c) => (r[c] ?? '')).join(','));
-  } else console.log(res.table);
+  if (!positionals[0]) throw new UsageError('usage: sonde results JOB [--format table|json|csv|parquet] [--out FILE]   (--json, --csv: shorthands)');
+  const format = str(flags, 'format') ?? (flags.json ? 'json' : flags.csv ? 'csv' : 'table');
+  const api = apiClient();
+  const route = `/v1/jobs/${positionals[0]}/results`;
+  if (format === 'table' || format === 'json') {
+    const res = await api.request('GET', route);
+    const text = format === 'json' ? JSON.stringify(res, null, 2) : res.table;
+    if (str(flags, 'out')) await fs.writeFile(str(flags, 'out')!, `${text}\n`);
+    else console.log(text);
+    return 0;
+  }
+  await writeExport(api, route, format, str(flags, 'out'));
   return 0;
 }
 
