@@ -226,3 +226,42 @@ test('cancelling a sweep cancels its jobs that have not ended; sweeps are listed
   assertMatchesSpec('listSweeps', 200, list.json());
   assert.deepEqual(list.json().sweeps.map((s: { id: string }) => s.id), [res.json().id, sweepId]);
 });
+
+test('300 generated malformed sweep and upload bodies: no 5xx, every error problem+json', async () => {
+  let seed = 42;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const junk = [null, 0, -1, 1.5, '', 'x', 'all', true, [], {}, [null], [''], ['sentiment-reviews', 3], { dataset: 3 }, 'a'.repeat(300), '00000000-0000-4000-8000-000000000000'];
+  const fields = ['name', 'models', 'datasets', 'transfer', 'methods', 'seeds', 'layers', 'controls', 'templates', 'max_items', 'split', 'model', 'eval_datasets', 'surprise'];
+  const dataset = () => pick<unknown>(['sentiment-reviews', 'facts-us-capitals', { dataset: 'sentiment-afinn', templates: pick(junk) }, { dataset: 'x', extra: 1 }, pick(junk)]);
+  const base = { datasets: ['sentiment-reviews'], models: ['use-lite'], seeds: 1 };
+  for (let i = 0; i < 200; i++) {
+    const body: Record<string, unknown> = { ...base };
+    for (let k = 0; k < 1 + Math.floor(rnd() * 3); k++) {
+      const f = pick(fields);
+      body[f] = f === 'datasets' ? Array.from({ length: Math.floor(rnd() * 4) }, dataset)
+        : f === 'transfer' ? [pick<unknown>([{ train: 'sentiment-reviews', test: pick(junk) }, { train: pick(junk), test: 'sentiment-afinn' }, pick(junk)])]
+          : pick(junk);
+    }
+    const res = await call(alice.key, 'POST', '/v1/sweeps', body);
+    assert.ok(res.statusCode < 500, `${JSON.stringify(body)} → ${res.statusCode} ${res.body}`);
+    if (res.statusCode >= 400) assert.match(res.headers['content-type'] as string, /problem\+json/);
+    else await call(alice.key, 'DELETE', `/v1/sweeps/${res.json().id}`);
+  }
+  const contents = ['', 'PAR1', 'UEFSMQ==', '////', Buffer.from('PAR1garbagePAR1').toString('base64'), Buffer.from([0xff, 0xfe, 0x00]).toString('base64'), '{"text": "x", "label": 1}'];
+  for (let i = 0; i < 100; i++) {
+    const body: Record<string, unknown> = { content: pick(contents) };
+    if (rnd() < 0.7) body.preset = pick(['boolq', 'imdb', 'dbpedia_14', 'nope', '', 3]);
+    if (rnd() < 0.5) body.content_encoding = pick(['base64', 'utf8', 'hex']);
+    if (rnd() < 0.5) body.format = pick(['parquet', 'csv', 'jsonl', 'xml']);
+    if (rnd() < 0.3) body.kind = pick(['binary', 'statements', 'multiclass', 'x']);
+    if (rnd() < 0.2) body.answers = pick<unknown>([['a', 'b'], ['a'], 'ab']);
+    const res = await call(alice.key, 'POST', '/v1/datasets', body);
+    assert.ok(res.statusCode < 500, `${JSON.stringify(body)} → ${res.statusCode} ${res.body}`);
+    if (res.statusCode >= 400) assert.match(res.headers['content-type'] as string, /problem\+json/);
+  }
+  for (const url of ['/v1/sweeps/not-a-uuid', '/v1/sweeps/00000000-0000-4000-8000-000000000000/results?format=csv', '/v1/sweeps?limit=0', `/v1/sweeps/${sweepId}/results?format=xml`]) {
+    const res = await call(alice.key, 'GET', url);
+    assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url} → ${res.statusCode}`);
+  }
+});
