@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { schemaMarkdown, toCsv, toParquet } from '../../lib/report/export.ts';
-import { RESULT_EXPORT_COLUMNS, resultExportRows } from '../../lib/report/results-export.ts';
+import { RESULT_EXPORT_COLUMNS, resultExportRows, type ExportResultRow } from '../../lib/report/results-export.ts';
 
 const DOC = fs.readFileSync('docs/exports.md', 'utf8');
 const block = (lang: string) => {
@@ -22,14 +22,15 @@ const block = (lang: string) => {
   return m[1];
 };
 
-const PYTHON = process.env.SONDE_TEST_PYTHON ?? 'python3';
+const given = process.env.SONDE_TEST_PYTHON ?? 'python3';
+const PYTHON = given.includes('/') ? path.resolve(given) : given;
 const hasPandas = spawnSync(PYTHON, ['-c', 'import pandas, pyarrow, polars'], { stdio: 'ignore' }).status === 0;
 
 /** A small real export: two jobs' rows with transfer and per-template rows, nulls included. */
 function exportDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sonde-export-docs-'));
   const rows = ['a', 'b'].flatMap((dataset, j) => {
-    const results = [0, 1].flatMap((layer) => ['ccs', 'lr'].flatMap((method) => [0, 1].flatMap((seed) => [null, 'transfer:x'].map((control) => ({
+    const results: ExportResultRow[] = [0, 1].flatMap((layer) => ['ccs', 'lr'].flatMap((method) => [0, 1].flatMap((seed) => [null, 'transfer:x'].map((control) => ({
       layer, method, seed, control, template: null, probe_id: null, n_train: 10, n_test: 5, fit_seconds: 0.01,
       accuracy: 0.6 + 0.1 * layer + 0.01 * seed, auroc: seed ? 0.7 : null,
     })))));
