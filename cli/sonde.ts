@@ -29,6 +29,12 @@ Client (SONDE_URL, SONDE_API_KEY):
   sonde sweep submit --models a,b --datasets x,y [--transfer x:y] [--watch] | sonde sweep status|watch|results|cancel SWEEP | sonde sweep list
   sonde cancel JOB | sonde models | sonde datasets list | sonde presets [NAME] [--json]
   sonde datasets upload FILE (--kind K | --preset P) [--name N]   JSONL, CSV or Parquet (a Hugging Face export with --preset)
+  sonde credences JOB [--format csv|npy|json] [--layer L] [--method M] [--out FILE]   per-row credences
+  sonde disagreements JOB [--layer L] [--method M]   labelled items the probes confidently contradict
+  sonde elk JOB                      AUROC vs every label column, recovered AUROC gap (Mallen et al. 2023)
+  sonde lab planted --layers L --d D --n N --truth A [--distractor B] ...   planted truth + distractor activations
+  sonde lab phase [--ratios 0,1,2] [--methods pca,ccs,lr] [--seeds N] [--watch]   the phase-diagram job
+  sonde lab diagram JOB              a job's phase diagram (truth vs distractor against the swept ratio)
 
 Offline (no server):
   sonde fit --pos X.npy --neg X.npy [--labels Y.npy] --method NAME ...
@@ -55,6 +61,10 @@ const COMMANDS: Record<string, () => Promise<Main>> = {
   datasets: async () => (await import('./commands/client.ts')).datasetsMain,
   presets: async () => (await import('./commands/client.ts')).presetsMain,
   sweep: async () => (await import('./commands/sweep.ts')).sweepMain,
+  credences: async () => (await import('./commands/credences.ts')).credencesMain,
+  disagreements: async () => (await import('./commands/credences.ts')).disagreementsMain,
+  elk: async () => (await import('./commands/credences.ts')).elkMain,
+  lab: async () => (await import('./commands/lab.ts')).labMain,
   fit: async () => (await import('./commands/fit.ts')).main,
   extract: async () => (await import('./commands/extract.ts')).main,
 };

@@ -19,12 +19,14 @@ import auth from './plugins/auth.ts';
 import healthRoutes from './routes/health.ts';
 import jobRoutes from './routes/jobs.ts';
 import sweepRoutes from './routes/sweeps.ts';
+import credenceRoutes from './routes/credences.ts';
 import datasetRoutes from './routes/datasets.ts';
 import presetRoutes from './routes/presets.ts';
 import modelRoutes from './routes/models.ts';
 import keyRoutes from './routes/keys.ts';
 import comparisonRoutes from './routes/comparisons.ts';
 import activationRoutes from './routes/activations.ts';
+import labRoutes from './routes/lab.ts';
 import dashboardRoutes from './routes/dashboard.ts';
 
 export interface AppDeps {
@@ -83,12 +85,14 @@ export async function buildApp(base: Omit<AppDeps, 'services'> & { services?: Se
   await app.register(healthRoutes, deps);
   await app.register(jobRoutes, deps);
   await app.register(sweepRoutes, deps);
+  await app.register(credenceRoutes, deps);
   await app.register(datasetRoutes, deps);
   await app.register(presetRoutes, deps);
   await app.register(modelRoutes, deps);
   await app.register(keyRoutes, deps);
   await app.register(comparisonRoutes, deps);
   await app.register(activationRoutes, deps);
+  await app.register(labRoutes, deps);
   await app.register(dashboardRoutes, deps);
   return app;
 }

@@ -7,8 +7,33 @@ import { BadInputError } from './errors.ts';
 import type { MethodName, NormalizeMode } from './probe/types.ts';
 import type { Pooling } from './models/types.ts';
 import type { Ensembling } from './data/ensemble.ts';
+import type { ItemFilter } from './fit/types.ts';
+
+/** The job's split: fractions, seed, optional item filters (a context shift) and stratification. */
+export interface SplitSpec {
+  train: number;
+  test: number;
+  seed: number;
+  /** Train only on items whose fields match (e.g. {character: "Alice", difficulty: "easy"}). */
+  train_where?: ItemFilter | null;
+  /** Test only on items whose fields match (e.g. {character: "Bob", difficulty: "hard"}). */
+  test_where?: ItemFilter | null;
+  /** Stratify the split by label (off by default: a split that reads labels changes unsupervised fits). */
+  stratify?: boolean;
+}
+
+/** A named set of items scored besides the test split (on its items not trained on). */
+export interface EvalSubset {
+  name: string;
+  where: ItemFilter;
+}
 
 export const DEFAULT_METHODS: readonly MethodName[] = ['ccs', 'pca', 'nmf', 'kmeans', 'random', 'lr'];
+
+/** Calibrated zero-shot (Burns et al. 2022, Table 1): the model's own answer, no probe. */
+export const ZERO_SHOT = 'zero-shot' as const;
+/** What a job may list in `methods`: every probe method, and zero-shot. */
+export type JobMethod = MethodName | typeof ZERO_SHOT;
 
 export interface JobRequest {
   model?: string;
@@ -20,7 +45,12 @@ export interface JobRequest {
   method_options?: Record<string, Record<string, unknown>>;
   seeds?: number;
   normalize?: NormalizeMode;
-  split?: { train?: number; test?: number; seed?: number };
+  split?: Partial<SplitSpec>;
+  eval_subsets?: EvalSubset[];
+  /** Mallen et al. 2023's recovered AUROC gap: the evaluation subset of truthful contexts. */
+  elk?: { truthful_subset: string } | null;
+  /** Whose credences orient the others' signs when there are no labelled training items (default ccs). */
+  reference_method?: string;
   controls?: unknown[];
   eval_datasets?: string[];
   ensemble?: Ensembling;
@@ -36,11 +66,14 @@ export interface JobSpec {
   templates: (string | { id?: string; text: string })[];
   layers: 'all' | number[];
   pooling: Pooling | null;
-  methods: MethodName[];
+  methods: JobMethod[];
   method_options: Record<string, Record<string, unknown>>;
   seeds: number;
   normalize: NormalizeMode;
-  split: { train: number; test: number; seed: number };
+  split: SplitSpec;
+  eval_subsets: EvalSubset[];
+  elk: { truthful_subset: string } | null;
+  reference_method: string;
   controls: unknown[];
   eval_datasets: string[];
   ensemble: Ensembling;
@@ -56,12 +89,27 @@ export class JobSpecError extends BadInputError {}
 export const DEFAULT_MODEL = 'use-lite';
 
 export function normalizeJobRequest(req: JobRequest, known: { methods: readonly string[]; defaultDataset: string }): JobSpec {
-  const methods = [...new Set(req.methods ?? DEFAULT_METHODS)] as MethodName[];
+  const methods = [...new Set(req.methods ?? DEFAULT_METHODS)] as JobMethod[];
   const unknown = methods.filter((m) => !known.methods.includes(m));
   if (unknown.length) throw new JobSpecError(`unknown method(s) ${unknown.join(', ')}; known: ${known.methods.join(', ')}`);
-  const split = { train: req.split?.train ?? 0.6, test: req.split?.test ?? 0.4, seed: req.split?.seed ?? 0 };
+  const split: SplitSpec = {
+    train: req.split?.train ?? 0.6, test: req.split?.test ?? 0.4, seed: req.split?.seed ?? 0,
+    train_where: req.split?.train_where ?? null, test_where: req.split?.test_where ?? null, stratify: req.split?.stratify ?? false,
+  };
   if (split.train <= 0 || split.test <= 0 || split.train + split.test > 1 + 1e-9) {
     throw new JobSpecError(`split fractions must be positive and sum to at most 1 (got train ${split.train}, test ${split.test})`);
+  }
+  const subsets = req.eval_subsets ?? [];
+  const names = subsets.map((e) => e.name);
+  if (names.includes('test') || new Set(names).size !== names.length) throw new JobSpecError('eval_subsets need distinct names, and "test" is the test split\'s own name');
+  if (req.elk && !names.includes(req.elk.truthful_subset)) {
+    throw new JobSpecError(`elk.truthful_subset "${req.elk.truthful_subset}" must name one of the eval_subsets (${names.join(', ') || 'none given'})`);
+  }
+  if (req.reference_method !== undefined && !methods.includes(req.reference_method as JobMethod)) {
+    throw new JobSpecError(`reference_method "${req.reference_method}" must be one of the job's methods (${methods.join(', ')})`);
+  }
+  if (req.activations && (req.split?.train_where || req.split?.test_where || subsets.length)) {
+    throw new JobSpecError('item filters (split.train_where, split.test_where, eval_subsets) need a dataset with fields; uploaded activations have none');
   }
   if (Array.isArray(req.layers) && new Set(req.layers).size !== req.layers.length) {
     throw new JobSpecError('layers must not repeat');
@@ -86,6 +134,9 @@ export function normalizeJobRequest(req: JobRequest, known: { methods: readonly 
     seeds: req.seeds ?? 5,
     normalize: req.normalize ?? 'burns',
     split,
+    eval_subsets: subsets,
+    elk: req.elk ?? null,
+    reference_method: req.reference_method ?? 'ccs',
     controls: req.controls ?? [],
     eval_datasets: req.eval_datasets ?? [],
     ensemble: req.ensemble ?? 'partial',

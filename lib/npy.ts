@@ -157,13 +157,18 @@ export function npyToMat(a: NpyArray, what = 'npy file'): Mat {
   return { rows: a.shape[0], cols: a.shape[1], data: Float32Array.from(a.values) };
 }
 
-/** A 1-D array of 0/1 (bool, int or float holding 0/1) as labels. */
-export function npyToLabels(a: NpyArray, what = 'labels file'): Int8Array {
+/**
+ * A 1-D array of 0/1 (bool, int or float holding 0/1) as labels; with `unknown`, −1 marks
+ * a row whose label is not known (a partly labelled set).
+ */
+export function npyToLabels(a: NpyArray, what = 'labels file', opts: { unknown?: boolean } = {}): Int8Array {
   if (a.shape.length !== 1) throw new NpyError(`${what}: expected a 1-D array of labels, got shape (${a.shape.join(', ')})`);
   const out = new Int8Array(a.values.length);
   for (let i = 0; i < a.values.length; i++) {
     const v = a.values[i];
-    if (v !== 0 && v !== 1) throw new NpyError(`${what}: label at index ${i} is ${v}; labels must be 0/1 or boolean`);
+    if (v !== 0 && v !== 1 && !(opts.unknown && v === -1)) {
+      throw new NpyError(`${what}: label at index ${i} is ${v}; labels must be 0/1 or boolean${opts.unknown ? ', or −1 for unknown' : ''}`);
+    }
     out[i] = v;
   }
   return out;

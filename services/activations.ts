@@ -56,7 +56,7 @@ export function decodeActivationFiles(files: Map<string, UploadedFile>): { pos: 
   const pos = npyToMat(posA, 'pos');
   const neg = npyToMat(negA, 'neg');
   const labelsA = get('labels');
-  const labels = labelsA ? npyToLabels(labelsA, 'labels') : null;
+  const labels = labelsA ? npyToLabels(labelsA, 'labels', { unknown: true }) : null;
   if (pos.rows !== neg.rows || pos.cols !== neg.cols) throw new BadInputError(`pos is ${pos.rows}×${pos.cols} but neg is ${neg.rows}×${neg.cols}; they must match`);
   if (pos.rows < 4 || pos.cols < 1) throw new BadInputError(`need at least 4 pairs of at least 1 dimension (got ${pos.rows}×${pos.cols})`);
   if (labels && labels.length !== pos.rows) throw new BadInputError(`${labels.length} labels for ${pos.rows} pairs`);
@@ -69,18 +69,44 @@ export async function createActivationSet(
   upload: { name: string; files: Map<string, UploadedFile> },
 ) {
   const { pos, neg, labels } = decodeActivationFiles(upload.files);
-  const bytes = pos.data.byteLength * 2 + (labels?.length ?? 0);
+  return storeActivationSet(deps, tenantId, { name: upload.name, layers: [{ pos, neg }], labels });
+}
+
+/**
+ * Stores a set of contrast-pair activations (one or more layers, every layer n × d) with
+ * optional labels (−1 unknown) and extra label columns: the one way in for uploads and for
+ * the planted-feature lab. The arrays are written to the 'uploads' store before the row
+ * exists, so a set is never visible with its arrays missing.
+ */
+export async function storeActivationSet(
+  deps: { db: Queryable; stores: Stores },
+  tenantId: string,
+  set: { name: string; layers: { pos: Mat; neg: Mat }[]; labels: Int8Array | null; label_sets?: Record<string, Int8Array>; meta?: object | null },
+) {
+  const [{ pos }] = set.layers;
+  for (const [k, l] of set.layers.entries()) {
+    if (l.pos.rows !== pos.rows || l.neg.rows !== pos.rows || l.pos.cols !== pos.cols || l.neg.cols !== pos.cols) {
+      throw new BadInputError(`layer ${k} is ${l.pos.rows}×${l.pos.cols} / ${l.neg.rows}×${l.neg.cols}; every layer must be ${pos.rows}×${pos.cols}`);
+    }
+  }
+  for (const [name, ys] of Object.entries(set.label_sets ?? {})) {
+    if (ys.length !== pos.rows) throw new BadInputError(`label column "${name}" has ${ys.length} labels for ${pos.rows} pairs`);
+  }
+  const bytes = pos.data.byteLength * 2 * set.layers.length + (set.labels?.length ?? 0);
   await assertStorageQuota(deps.db, tenantId, bytes);
-  const posBytes = encodeMat(pos);
-  const negBytes = encodeMat(neg);
-  const sha256 = crypto.createHash('sha256').update(posBytes).update(negBytes).update(labels ?? new Int8Array()).digest('hex');
+  const hash = crypto.createHash('sha256');
+  for (const l of set.layers) hash.update(encodeMat(l.pos)).update(encodeMat(l.neg));
+  hash.update(set.labels ?? new Int8Array());
+  const sha256 = hash.digest('hex');
   const parts = uploadKeyParts(sha256);
   const key = activationKey(parts);
-  // Written before the row exists: a set is never visible with its arrays missing.
-  await deps.stores.uploads.put(key, parts, 0, 'pos', pos);
-  await deps.stores.uploads.put(key, parts, 0, 'neg', neg);
+  for (const [layer, l] of set.layers.entries()) {
+    await deps.stores.uploads.put(key, parts, layer, 'pos', l.pos);
+    await deps.stores.uploads.put(key, parts, layer, 'neg', l.neg);
+  }
   const row = await insertActivationSet(deps.db, tenantId, {
-    id: crypto.randomUUID(), name: upload.name, n: pos.rows, dim: pos.cols, has_labels: !!labels, sha256, store_key: key, labels, bytes,
+    id: crypto.randomUUID(), name: set.name, n: pos.rows, dim: pos.cols, has_labels: !!set.labels && set.labels.some((y) => y >= 0),
+    sha256, store_key: key, labels: set.labels, bytes, n_layers: set.layers.length, label_sets: set.label_sets, meta: set.meta ?? null,
   });
   return publicSet(row);
 }
@@ -95,7 +121,7 @@ export async function listActivationSets(db: Queryable, tenantId: string) {
 }
 
 /** The set a job probes, with its labels (the extract stage stages them with the pairs). */
-export async function activationSetForJob(db: Queryable, tenantId: string, id: string): Promise<(ActivationSet & { labels: number[] | null }) | null> {
+export async function activationSetForJob(db: Queryable, tenantId: string, id: string): Promise<(ActivationSet & { labels: number[] | null; label_sets: Record<string, number[]> }) | null> {
   const set = await getActivationSet(db, tenantId, id);
-  return set ? { ...set, labels: await activationSetLabels(db, id) } : null;
+  return set ? { ...set, ...(await activationSetLabels(db, id)) } : null;
 }

@@ -21,10 +21,12 @@ export interface DatasetSummary {
   n_items: number;
   n_labelled: number;
   answers: [string, string] | null;
-  /** Field columns (template placeholders) and the preset the upload was read with: what templates resolve against. */
+  /** Field columns (template placeholders, item filters), extra label columns, and the preset the upload was read with: what templates resolve against. */
   fields: string[];
   label_sets: string[];
   preset: string | null;
+  /** Each item's fields, for checking a job's item filters at submission. */
+  itemFields: (Record<string, string> | undefined)[];
 }
 
 const isBuiltin = (name: string) => builtinDatasets().some((d) => d.name === name);
@@ -33,21 +35,14 @@ function unknownName(name: string): BadInputError {
   return new BadInputError(`dataset "${name}" is neither a built-in (${builtinDatasets().map((d) => d.name).join(', ')}) nor an uploaded dataset id`);
 }
 
-const summaryOf = (d: Omit<DatasetSummary, 'name'>, name: string): DatasetSummary => ({
-  name, kind: d.kind, has_labels: d.has_labels, n_items: d.n_items, n_labelled: d.n_labelled, answers: d.answers ?? null,
-  fields: d.fields, label_sets: d.label_sets, preset: d.preset,
-});
-
 /** What a submission needs to check a job against its dataset. */
 export async function datasetSummary(db: Queryable, tenantId: string, name: string): Promise<DatasetSummary> {
-  if (isBuiltin(name)) {
-    const d = loadBuiltinDataset(name);
-    return summaryOf({ ...d, n_items: d.items.length }, name);
-  }
-  if (!isUuid(name)) throw unknownName(name);
-  const [d] = await getDatasetSummaries(db, tenantId, [name]);
-  if (!d) throw NotFoundError.of(`dataset ${name}`);
-  return summaryOf(d, name);
+  const d = await loadDataset(db, tenantId, name);
+  return {
+    name, kind: d.kind, has_labels: d.items.some((it) => it.label !== undefined), n_items: d.items.length,
+    n_labelled: d.items.filter((it) => it.label !== undefined).length, answers: d.answers ?? null,
+    fields: d.fields, label_sets: d.label_sets, preset: d.preset, itemFields: d.items.map((it) => it.fields),
+  };
 }
 
 /**
@@ -64,7 +59,7 @@ export async function loadDataset(db: Queryable, tenantId: string, name: string)
   if (isBuiltin(name)) return loadBuiltinDataset(name);
   if (!isUuid(name)) throw unknownName(name);
   const d = await getDataset(db, tenantId, name);
-  if (!d) throw NotFoundError.of(`dataset ${name} (it may have been deleted)`);
+  if (!d) throw NotFoundError.of(`dataset ${name}`);
   return {
     name: d.name, kind: d.kind, items: d.items, answers: d.answers ?? null, sha256: d.sha256, has_labels: d.has_labels,
     n_labelled: d.n_labelled, label_sets: d.label_sets, fields: d.fields, preset: d.preset,

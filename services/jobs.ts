@@ -6,11 +6,12 @@
 import type { Queryable } from '../infra/db/pool.ts';
 import { withTransaction } from '../infra/db/pool.ts';
 import * as jobsDb from '../infra/db/jobs.ts';
-import { listAgreements, listResults, getProbe as getStoredProbe } from '../infra/db/results.ts';
-import { bestLayers, bestLayersByMetric } from '../infra/db/views.ts';
+import { listAgreements, listResults, listSkips, getProbe as getStoredProbe } from '../infra/db/results.ts';
+import { bestLayers, bestLayersByMetric, elkGaps, evaluations } from '../infra/db/views.ts';
+import { stats } from '../lib/report/table.ts';
 import { getActivationSet } from '../infra/db/activations.ts';
 import { lockTenant } from '../infra/db/tenants.ts';
-import { normalizeJobRequest, type JobRequest, type JobSpec } from '../lib/job-spec.ts';
+import { normalizeJobRequest, ZERO_SHOT, type JobRequest, type JobSpec } from '../lib/job-spec.ts';
 import { METHODS } from '../lib/probe/index.ts';
 import { checkControlsForDataset, parseControls, DEFAULT_BUILTIN_DATASET } from '../lib/data/index.ts';
 import { comparisonTable } from '../lib/report/table.ts';
@@ -18,7 +19,8 @@ import { loadUnembedding, logitLens, type Unembedding } from '../lib/models/logi
 import { BadInputError, NotFoundError, UnavailableError } from '../lib/errors.ts';
 import { isUuid } from '../lib/ids.ts';
 import type { ServiceDeps } from './context.ts';
-import { datasetSummary } from './datasets.ts';
+import { datasetSummary, type DatasetSummary } from './datasets.ts';
+import { matchItems, type ItemFilter } from '../lib/fit/index.ts';
 import { modelInfo, resolveModel } from './models.ts';
 import { assertJobSlot } from './quota.ts';
 import type { Principal } from './keys.ts';
@@ -31,19 +33,34 @@ async function checkResources(deps: ServiceDeps, tenantId: string, spec: JobSpec
   if (spec.activations) {
     const set = await getActivationSet(deps.db, tenantId, spec.activations);
     if (!set) throw NotFoundError.of(`activation set ${spec.activations}`);
-    if (!set.has_labels) throw new BadInputError(`activation set ${spec.activations} has no labels; evaluation needs them`);
     return;
   }
   await modelInfo(deps, tenantId, spec.model);
+  // Unlabelled and partly labelled datasets are fine: unsupervised methods need no labels,
+  // supervised ones are skipped (with the reason) where no labelled training items exist.
   const dataset = await datasetSummary(deps.db, tenantId, spec.dataset);
   for (const name of spec.eval_datasets) await datasetSummary(deps.db, tenantId, name);
-  if (!dataset.has_labels) throw new BadInputError(`dataset "${spec.dataset}" has no labels; evaluation needs labelled items`);
   checkControlsForDataset(parseControls(spec.controls), dataset);
+  checkItemFilters(spec, dataset);
+}
+
+/** Item filters must name the dataset's fields and select some items. */
+function checkItemFilters(spec: JobSpec, dataset: DatasetSummary): void {
+  const filters: [string, ItemFilter | null | undefined][] = [
+    ['split.train_where', spec.split.train_where], ['split.test_where', spec.split.test_where],
+    ...spec.eval_subsets.map((e): [string, ItemFilter] => [`eval_subsets "${e.name}"`, e.where]),
+  ];
+  for (const [what, f] of filters) {
+    if (!f) continue;
+    const unknown = Object.keys(f).filter((k) => !dataset.fields.includes(k));
+    if (unknown.length) throw new BadInputError(`${what} names field(s) ${unknown.join(', ')} that dataset "${spec.dataset}" does not have (its fields: ${dataset.fields.join(', ') || 'none'})`);
+    if (matchItems(dataset.itemFields, f).length === 0) throw new BadInputError(`${what} matches no item of dataset "${spec.dataset}"`);
+  }
 }
 
 /** A request's normalised spec, checked against what it names: every check a submission makes before its transaction (sweeps make them too). */
 export async function prepareJob(deps: ServiceDeps, tenantId: string, request: JobRequest): Promise<JobSpec> {
-  const spec = normalizeJobRequest(request, { methods: METHODS, defaultDataset: DEFAULT_BUILTIN_DATASET });
+  const spec = normalizeJobRequest(request, { methods: [...METHODS, ZERO_SHOT], defaultDataset: DEFAULT_BUILTIN_DATASET });
   await checkResources(deps, tenantId, spec);
   return spec;
 }
@@ -129,6 +146,7 @@ export async function jobResults(db: Queryable, tenantId: string, id: string) {
     results,
     summary: summary.map(({ job_id: _j, ...s }) => s),
     best_layers: best,
+    skipped: await listSkips(db, id),
     agreements: await listAgreements(db, id),
     table: comparisonTable(results.filter((r) => r.template === null) as never, { best }),
   };
@@ -160,4 +178,39 @@ export async function probeLogitLens(deps: ServiceDeps, tenantId: string, jobId:
   const { dir } = await resolveModel(deps, tenantId, job.model);
   const u = await cachedUnembedding(dir);
   return { probe_id: probeId, model: job.model, layer: row.layer, method: row.method, ...logitLens(u, row.direction, k) };
+}
+
+/**
+ * The context-shift figures of a job (Mallen et al. 2023): per probe, AUROC vs each label
+ * column on each evaluation subset, and, when the job names its truthful subset (spec.elk)
+ * and ran zero-shot, the recovered AUROC gap; both summarised over seeds per layer.
+ */
+export async function jobElk(db: Queryable, tenantId: string, id: string) {
+  const job = await getJob(db, tenantId, id);
+  const evals = await evaluations(db, id);
+  const gaps = await elkGaps(db, id);
+  /** Mean, sample std, min and max over seeds of `value`, per group of `keys`. */
+  const overSeeds = <T extends object>(rows: T[], keys: (keyof T & string)[], value: (r: T) => number | null) => {
+    const groups = new Map<string, { key: Partial<T>; values: number[] }>();
+    for (const r of rows) {
+      const k = keys.map((f) => String(r[f])).join('\u0000');
+      const g = groups.get(k) ?? { key: Object.fromEntries(keys.map((f) => [f, r[f]])) as Partial<T>, values: [] };
+      const v = value(r);
+      if (v !== null && Number.isFinite(v)) g.values.push(v);
+      groups.set(k, g);
+    }
+    return [...groups.values()].map(({ key, values }) => {
+      const s = stats(values);
+      return { ...key, n_seeds: s.n, mean: s.n ? s.mean : null, std: s.n ? s.std : null, min: s.n ? s.min : null, max: s.n ? s.max : null };
+    });
+  };
+  return {
+    job_id: id,
+    truthful_subset: (job.spec as { elk?: { truthful_subset?: string } | null }).elk?.truthful_subset ?? null,
+    /** AUROC with each probe's own sign, per (control, subset, label column, method, layer), over seeds. */
+    auroc: overSeeds(evals, ['control', 'subset', 'label_set', 'method', 'layer'], (r) => r.auroc_signed),
+    /** The recovered AUROC gap per (control, label column, method, layer), over seeds. */
+    recovered_gap: overSeeds(gaps, ['control', 'label_set', 'method', 'layer'], (r) => r.recovered_gap),
+    per_seed: { evaluations: evals, gaps },
+  };
 }

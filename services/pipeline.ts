@@ -8,26 +8,15 @@
 import type { Db, Queryable } from '../infra/db/pool.ts';
 import { withTransaction } from '../infra/db/pool.ts';
 import * as jobsDb from '../infra/db/jobs.ts';
-import { commitFitUnit, type AgreementInput, type ResultInput } from '../infra/db/results.ts';
+import { commitFitUnit } from '../infra/db/results.ts';
 import { activeCacheKeys, deleteConditions, listConditions, replaceConditions, type ConditionRow } from '../infra/db/conditions.ts';
 import type { Side } from '../infra/store/activation-store.ts';
 import type { JobSpec } from '../lib/job-spec.ts';
 import type { ServiceDeps } from './context.ts';
 
-/** The pairs of one condition (clean, a control, a transfer dataset), row by row. */
-export interface PairsMeta {
-  condition: string;
-  n_pairs: number;
-  /** 1 when the pos side is true; null without labels. */
-  labels: number[] | null;
-  templates: number[];
-  template_ids: string[];
-  /** Dataset item of each pair row. */
-  items: number[];
-  control_bits: number[] | null;
-  layers: number[];
-  dim: Record<string, number>;
-}
+import type { LayerOutcome, PairsMeta } from '../lib/fit/types.ts';
+
+export type { PairsMeta };
 
 /** Where a condition's x⁺ and x⁻ are: rows of one activation-store entry (null rows: all, in order). */
 export interface ConditionSource {
@@ -115,8 +104,8 @@ export async function loadFitUnit(db: Queryable, jobId: string, layer: number): 
 }
 
 /** Commits a layer; the job's bookkeeping goes once its last layer completes it. */
-export async function commitFit(db: Db, jobId: string, layer: number, results: ResultInput[], agreements: AgreementInput[]) {
-  const out = await commitFitUnit(db, jobId, layer, results, agreements);
+export async function commitFit(db: Db, jobId: string, layer: number, outcome: LayerOutcome) {
+  const out = await commitFitUnit(db, jobId, layer, outcome);
   if (out.completed) await deleteConditions(db, jobId);
   return out;
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Job as BullJob } from 'bullmq';
 import type { ExtractPayload } from '../infra/queue.ts';
 import type { JobSpec } from '../lib/job-spec.ts';
-import { renderContrastPairs, resolveTemplates, parseControls, type Dataset, type Template } from '../lib/data/index.ts';
+import { itemAnswers, renderContrastPairs, resolveTemplates, parseControls, type Dataset, type Template } from '../lib/data/index.ts';
 import type { ExtractionClient } from '../lib/extract/index.ts';
 import { extractCached } from '../services/extraction.ts';
 import { npyToLabels, npyToMat, parseNpy } from '../lib/npy.ts';
@@ -22,15 +22,18 @@ import { loadDataset } from '../services/datasets.ts';
 import { resolveModel } from '../services/models.ts';
 import { activationSetForJob, uploadKeyParts } from '../services/activations.ts';
 import * as pipeline from '../services/pipeline.ts';
+import { zeroShotLogOdds } from '../services/zero-shot.ts';
+import { ZERO_SHOT } from '../lib/job-spec.ts';
+import { matchItems, type ItemFilter, type PairsMeta } from '../lib/fit/index.ts';
 
 export interface ExtractDeps extends ServiceDeps {
   client: ExtractionClient;
   log: (msg: string, extra?: object) => void;
 }
 
-/** Deterministic subsample for `max_items` (a quick look at a big dataset). */
-function limitItems(dataset: Dataset, max: number | null, seed: number): Dataset {
-  if (!max || dataset.items.length <= max) return dataset;
+/** Deterministic subsample for `max_items` (a quick look at a big dataset); `rows` maps items back to the dataset. */
+function limitItems(dataset: Dataset, max: number | null, seed: number): Dataset & { rows: number[] } {
+  if (!max || dataset.items.length <= max) return { ...dataset, rows: dataset.items.map((_, i) => i) };
   const idx = dataset.items.map((_, i) => i);
   let s = (seed * 2654435761 + 1) >>> 0;
   for (let i = idx.length - 1; i > 0; i--) {
@@ -39,7 +42,15 @@ function limitItems(dataset: Dataset, max: number | null, seed: number): Dataset
     [idx[i], idx[j]] = [idx[j], idx[i]];
   }
   const keep = idx.slice(0, max).sort((a, b) => a - b);
-  return { ...dataset, items: keep.map((i) => dataset.items[i]) };
+  return { ...dataset, items: keep.map((i) => dataset.items[i]), rows: keep };
+}
+
+/** The items the job's filters allow (train/test pools, named evaluation subsets). */
+function pools(spec: JobSpec, dataset: Dataset): PairsMeta['pools'] {
+  const fields = dataset.items.map((it) => it.fields);
+  const where = (f: ItemFilter | null | undefined) => (f ? matchItems(fields, f) : null);
+  const subsets = Object.fromEntries(spec.eval_subsets.map((e) => [e.name, matchItems(fields, e.where)]));
+  return { train: where(spec.split.train_where), test: where(spec.split.test_where), subsets };
 }
 
 export async function processExtract(bull: BullJob<ExtractPayload>, deps: ExtractDeps): Promise<void> {
@@ -61,7 +72,7 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
   // The dataset's fields and preset: no templates given means the preset's default template.
   const templates = resolveTemplates(spec.templates, dataset.kind, { fields: dataset.fields, preset: dataset.preset });
   const controls = parseControls(spec.controls);
-  const conditions: { name: string; dataset: Dataset; templates: Template[]; control?: (typeof controls)[number] }[] = [{ name: 'clean', dataset, templates }];
+  const conditions: { name: string; dataset: Dataset & { rows: number[] }; templates: Template[]; control?: (typeof controls)[number] }[] = [{ name: 'clean', dataset, templates }];
   for (const c of controls) {
     if (c.name === 'distractor' || c.name === 'explicit-opinion') conditions.push({ name: c.name, dataset, templates, control: c });
   }
@@ -100,6 +111,14 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
       done = base + r.pairs.pos.length * 2;
       const dim: Record<string, number> = {};
       for (const layer of layers) dim[layer] = acts.get(layer)!.cols;
+      let zeroShot: number[] | null = null;
+      let zeroShotWhy: string | null = null;
+      if (spec.methods.includes(ZERO_SHOT)) {
+        const answers = itemAnswers(r.dataset, spec.split.seed).answers;
+        const z = await zeroShotLogOdds(client, deps.stores.cache, model, r.pairs, Array.from(r.pairs.items, (i) => answers[i]), { signal: abort.signal });
+        if ('logOdds' in z) zeroShot = z.logOdds;
+        else zeroShotWhy = z.unavailable;
+      }
       staged.push({
         name: r.name,
         source: { store: 'cache', key, posSide: 'texts', negSide: 'texts', posRows: r.pairs.pos.map((t) => index.get(t)!), negRows: r.pairs.neg.map((t) => index.get(t)!) },
@@ -107,10 +126,15 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
           condition: r.name,
           n_pairs: r.pairs.pos.length,
           labels: r.pairs.labels ? Array.from(r.pairs.labels) : null,
+          label_sets: Object.fromEntries(Object.entries(r.pairs.label_sets).map(([k, v]) => [k, Array.from(v)])),
           templates: Array.from(r.pairs.templates),
           template_ids: r.pairs.template_ids,
           items: Array.from(r.pairs.items),
+          dataset_rows: r.dataset.rows,
           control_bits: r.pairs.control_bits ? Array.from(r.pairs.control_bits) : null,
+          pools: r.name.startsWith('transfer:') ? undefined : pools(spec, r.dataset),
+          zero_shot: zeroShot,
+          zero_shot_unavailable: zeroShotWhy,
           layers,
           dim,
         },
@@ -144,6 +168,7 @@ async function stageUploadedActivations(deps: ExtractDeps, jobId: string, tenant
     await deps.stores.uploads.put(key, parts, 0, 'neg', await read('neg.npy'));
     if (set.has_labels && !set.labels) set.labels = Array.from(npyToLabels(parseNpy(new Uint8Array(await fs.readFile(path.join(set.path!, 'labels.npy'))))));
   }
+  const layers = Array.from({ length: set.n_layers }, (_, i) => i);
   const condition: pipeline.StagedCondition = {
     name: 'clean',
     source: { store: 'uploads', key, posSide: 'pos', negSide: 'neg', posRows: null, negRows: null },
@@ -151,13 +176,14 @@ async function stageUploadedActivations(deps: ExtractDeps, jobId: string, tenant
       condition: 'clean',
       n_pairs: set.n,
       labels: set.labels,
+      label_sets: set.label_sets,
       templates: new Array(set.n).fill(0),
       template_ids: ['uploaded'],
       items: Array.from({ length: set.n }, (_, i) => i),
       control_bits: null,
-      layers: [0],
-      dim: { 0: set.dim },
+      layers,
+      dim: Object.fromEntries(layers.map((l) => [l, set.dim])),
     },
   };
-  await pipeline.stageAndFanOut(deps, jobId, [condition], [0]);
+  await pipeline.stageAndFanOut(deps, jobId, [condition], layers);
 }

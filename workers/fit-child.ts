@@ -10,7 +10,7 @@ import type { Config } from '../infra/config.ts';
 import { createStores, type Stores } from '../infra/store/index.ts';
 import { errorKind } from '../lib/errors.ts';
 import type { FitUnit } from '../services/pipeline.ts';
-import { fitLayer, type ConditionData, type LayerOutcome } from './fit-layer.ts';
+import { fitLayer, type ConditionData, type LayerOutcome } from '../lib/fit/index.ts';
 
 export type ToFitChild = { type: 'init'; config: Config } | { type: 'fit'; id: number; unit: FitUnit };
 export type FromFitChild =

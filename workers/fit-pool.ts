@@ -14,7 +14,7 @@ import { BadInputError, SondeError } from '../lib/errors.ts';
 import { watchMemory } from '../lib/memory-watch.ts';
 import type { FitUnit } from '../services/pipeline.ts';
 import type { FromFitChild, ToFitChild } from './fit-child.ts';
-import type { LayerOutcome } from './fit-layer.ts';
+import type { LayerOutcome } from '../lib/fit/index.ts';
 
 const CHILD = fileURLToPath(new URL('./fit-child.ts', import.meta.url));
 

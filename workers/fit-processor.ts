@@ -20,8 +20,8 @@ export async function processFit(bull: BullJob<FitPayload>, deps: { db: Db; pool
     pipeline.isRunning(db, jobId).then((running) => { if (!running) abort.abort(); }, () => {});
   }, 1_000);
   try {
-    const { results, agreements } = await pool.run(unit, abort.signal);
-    return { completed: (await pipeline.commitFit(db, jobId, layer, results, agreements)).completed };
+    const outcome = await pool.run(unit, abort.signal);
+    return { completed: (await pipeline.commitFit(db, jobId, layer, outcome)).completed };
   } catch (e) {
     if (e instanceof FitAbortError) return { completed: false }; // the job ended meanwhile
     throw e;

@@ -11,8 +11,8 @@ export interface ApiClient {
   url: string;
   key: string;
   request<T = any>(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
-  /** A GET whose answer is a file (CSV, Parquet): the bytes as sent. */
-  download(route: string): Promise<Buffer>;
+  /** A GET whose body is not JSON (CSV, .npy): the response, after the same error mapping. */
+  download(route: string): Promise<Response>;
 }
 
 /** An API error answer as the error kind its status stands for (lib/errors.ts), so exit codes follow. */
@@ -54,7 +54,7 @@ export function apiClient(url?: string, key?: string): ApiClient {
       return text ? JSON.parse(text) : null;
     },
     async download(route) {
-      return Buffer.from(await (await send('GET', route, undefined, {})).arrayBuffer());
+      return send('GET', route, undefined, {});
     },
   };
 }
@@ -145,7 +145,7 @@ export async function watchMain(argv: string[]): Promise<number> {
 export async function writeExport(api: ApiClient, route: string, format: string, out: string | undefined): Promise<void> {
   if (format !== 'csv' && format !== 'parquet') throw new UsageError(`--format must be table, json, csv or parquet, got "${format}"`);
   if (format === 'parquet' && !out) throw new UsageError('--format parquet writes a binary file: give --out FILE');
-  const bytes = await api.download(`${route}?format=${format}`);
+  const bytes = Buffer.from(await (await api.download(`${route}?format=${format}`)).arrayBuffer());
   if (!out) {
     process.stdout.write(bytes);
     return;

@@ -168,15 +168,9 @@ export function probeIndex(rows: readonly ResultRow[], methodOrder: readonly str
       || a.seed - b.seed);
 }
 
-export interface AgreementRow {
-  layer: number;
-  seed: number;
-  control: string | null;
-  method_a: string;
-  method_b: string;
-  prediction_agreement: number;
-  direction_cosine: number;
-}
+/** A method × method agreement row of /results (lib/fit's AgreementInput). */
+export type { AgreementInput as AgreementRow } from '../../lib/fit/types.ts';
+import type { AgreementInput as AgreementRow } from '../../lib/fit/types.ts';
 
 export interface AgreementPair {
   a: string;
@@ -210,7 +204,7 @@ export function agreementGrid(rows: readonly AgreementRow[], control: string | n
         a,
         b,
         agreement: layers.map((l) => stat((cells.get(l) ?? []).map((r) => r.prediction_agreement))),
-        cosine: layers.map((l) => stat((cells.get(l) ?? []).map((r) => Math.abs(r.direction_cosine)))),
+        cosine: layers.map((l) => stat((cells.get(l) ?? []).flatMap((r) => (r.direction_cosine === null ? [] : [Math.abs(r.direction_cosine)])))),
       })),
   };
 }

@@ -4,6 +4,7 @@
  * is then removed from the address bar so it stays out of history and bookmarks.
  */
 import type { AgreementRow, ResultRow } from './aggregate.ts';
+import type { MetricBestLayerRow, SummaryRow } from '../../lib/report/rows.ts';
 
 const STORAGE_KEY = 'sonde.apiKey';
 
@@ -78,37 +79,17 @@ export interface Job {
   history?: { status: string; detail: string | null; at: string }[];
 }
 
-export interface SummaryRow {
-  method: string;
-  control: string | null;
-  best_layer: number;
-  n_seeds: number;
-  accuracy_mean: number;
-  accuracy_std: number;
-  accuracy_min: number;
-  accuracy_max: number;
-}
-
-/** A row of the best_layers view (migrations/005), as /results serves it: the one place best layers are decided. */
-export interface BestLayerRow {
-  method: string;
-  control: string | null;
-  metric: string;
-  best_layer: number;
-  n_seeds: number;
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-}
+export type { SummaryRow, MetricBestLayerRow as BestLayerRow };
 
 export interface Results {
   job_id: string;
   status: string;
   results: ResultRow[];
   summary: SummaryRow[];
-  best_layers: BestLayerRow[];
+  best_layers: MetricBestLayerRow[];
   agreements: AgreementRow[];
+  /** Methods that could not run on a condition, with the reason. */
+  skipped?: { method: string; control: string | null; reason: string }[];
 }
 
 export const isActive = (status: Job['status']): boolean => status === 'queued' || status === 'running';

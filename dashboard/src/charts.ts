@@ -35,6 +35,8 @@ export interface LineChartOptions {
   layers: number[];
   series: LineSeries[];
   spread: Spread | null;
+  /** The x axis when it is not the layer index (`layers` then holds the x values), e.g. a phase diagram's swept ratio. */
+  x?: { label: string; incrs?: number[] };
 }
 
 /** y from chance (0.5) or lower if a value falls below, to 1: the scale stays comparable across charts. */
@@ -81,7 +83,8 @@ export function lineChart(opts: LineChartOptions): HTMLElement {
       swatch.style.borderColor = s.color;
       return h('li', { 'data-name': s.name }, swatch, s.name);
     }));
-  const figure = h('figure', { class: 'chart', id: opts.id, 'data-chart': opts.id, 'data-series': names.join(','), 'data-layers': opts.layers.join(',') },
+  const xLabel = opts.x?.label ?? 'layer';
+  const figure = h('figure', { class: 'chart', id: opts.id, 'data-chart': opts.id, 'data-series': names.join(','), 'data-layers': opts.layers.join(','), 'data-x-label': xLabel },
     h('figcaption', {}, opts.title), plotBox, legend, readout);
 
   const data: (number | null)[][] = [opts.layers];
@@ -100,16 +103,17 @@ export function lineChart(opts: LineChartOptions): HTMLElement {
     }
   }
   const [xMin, xMax] = [Math.min(...opts.layers), Math.max(...opts.layers)];
+  const xPad = opts.x ? 0.03 * (xMax - xMin || 1) : 0.25;
   const plotOpts: uPlot.Options = {
     width: 640,
     height: 300,
     legend: { show: false },
     scales: {
-      x: { time: false, range: () => [xMin - 0.25, xMax + 0.25] },
+      x: { time: false, range: () => [xMin - xPad, xMax + xPad] },
       y: { range: () => yRange(opts.series, opts.spread) },
     },
     axes: [
-      { label: 'layer', incrs: [1, 2, 5, 10, 20, 50], values: (_u, splits) => splits.map((v) => String(v)) },
+      { label: xLabel, incrs: opts.x?.incrs ?? [1, 2, 5, 10, 20, 50], values: (_u, splits) => splits.map((v) => String(+v.toFixed(6))) },
       { label: opts.yLabel, values: (_u, splits) => splits.map((v) => v.toFixed(2)) },
     ],
     series,
@@ -122,7 +126,7 @@ export function lineChart(opts: LineChartOptions): HTMLElement {
           const st = s.stats[i];
           return st ? `${s.name} ${fmt(st.mean)} [${fmt(st.min)}–${fmt(st.max)}, n=${st.n}]` : `${s.name} –`;
         });
-        readout.textContent = `layer ${opts.layers[i]}: ${parts.join(' · ')}`;
+        readout.textContent = `${xLabel} ${opts.layers[i]}: ${parts.join(' · ')}`;
       }],
     },
   };

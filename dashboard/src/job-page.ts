@@ -7,6 +7,10 @@ import { getJson, download, isActive, type BestLayerRow, type Job, type Results 
 import { h, append, clear, fmt, fmtTime, fmtDuration, statusBadge, progressBar } from './dom.ts';
 import { layerCurves, controlCurves, controlsPresent, probeIndex, orderMethods, agreementGrid, templateCurves, METRICS, METRIC_LABELS, type Metric, type Spread, type ResultRow, type ProbeLink } from './aggregate.ts';
 import { lineChart, heatmap, methodColors, pruneCharts, paintCell } from './charts.ts';
+import { phaseCard } from './phase-card.ts';
+import { diagnosticsCard } from './diagnostics-card.ts';
+import { disagreementsCard } from './disagreements-card.ts';
+import { elkCard, hasElk } from './elk-card.ts';
 
 const POLL_MS = 2000;
 
@@ -109,7 +113,11 @@ function renderResults(box: HTMLElement, job: Job, res: Results, view: View, red
     h('option', { value: 'minmax', selected: view.spread === 'minmax' }, 'min–max over seeds'),
     h('option', { value: 'std', selected: view.spread === 'std' }, 'mean ± 1 std over seeds'));
 
+  // The cards that read another route refetch only when the results change.
+  const version = `${job.status}:${rows.length}`;
+  const bestAccuracyLayer = (m: string) => res.best_layers.find((b) => b.method === m && b.control === null && b.metric === 'accuracy')?.best_layer;
   append(box,
+    job.spec.activations ? phaseCard(job.id, version, colors) : null,
     h('section', { class: 'card', id: 'curves' },
       h('h2', {}, 'Accuracy by layer'),
       h('div', { class: 'toolbar' }, h('label', {}, 'metric ', metricSelect), h('label', {}, 'band ', spreadSelect)),
@@ -123,6 +131,9 @@ function renderResults(box: HTMLElement, job: Job, res: Results, view: View, red
       }),
       heatmap('method-layer-heatmap', `${METRIC_LABELS[view.metric]}: method × layer, mean over seeds`, curves)),
     summaryCard(res.best_layers.filter((b) => b.control === null && b.metric === view.metric).sort((a, b) => methods.indexOf(a.method) - methods.indexOf(b.method)), view.metric),
+    diagnosticsCard(rows, res.skipped ?? [], methods),
+    disagreementsCard(job.id, version, rows, methods, bestAccuracyLayer),
+    hasElk(rows) ? elkCard(job.id, version, methods, colors) : null,
     ...controlsPresent(rows).map((control) => controlCard(rows, res.best_layers, control, methods, colors)),
     rows.some((r) => r.template !== null) ? templateCard(rows, methods, colors) : null,
     res.agreements?.length ? agreementCard(res.agreements, methods) : null,

@@ -6,55 +6,34 @@
  */
 import type { Db, Queryable, Tx } from './pool.ts';
 import { withTransaction } from './pool.ts';
+import { METRIC_COLUMNS, type AgreementInput, type LayerOutcome, type ResultInput } from '../../lib/fit/types.ts';
 
-export const METRIC_COLUMNS = [
-  'accuracy', 'accuracy_signed', 'sign_k', 'auroc', 'calibrated_accuracy', 'ece', 'ccs_loss',
-  'consistency_loss', 'confidence_loss', 'accuracy_ci_low', 'accuracy_ci_high', 'auroc_ci_low',
-  'auroc_ci_high', 'train_accuracy', 'distractor_accuracy', 'opinion_accuracy',
-] as const;
-export type MetricColumn = (typeof METRIC_COLUMNS)[number];
+export { METRIC_COLUMNS, type MetricColumn, type ResultInput, type AgreementInput } from '../../lib/fit/types.ts';
 
-export interface ResultInput {
-  layer: number;
-  method: string;
-  seed: number;
-  control: string | null;
-  template: number | null;
-  n_train: number;
-  n_test: number;
-  fit_seconds: number;
-  columns: Partial<Record<MetricColumn, number | null>> & { accuracy: number };
-  metrics: object;
-  probe: { dim: number; direction: Float32Array; state: object };
-}
-
-export interface AgreementInput {
-  layer: number;
-  seed: number;
-  control: string | null;
-  method_a: string;
-  method_b: string;
-  prediction_agreement: number;
-  direction_cosine: number;
-}
+const int32Bytes = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const f32Bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const u8Bytes = (a: Uint8Array | Int8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 async function insertResult(tx: Tx, jobId: string, r: ResultInput): Promise<void> {
-  const dir = Buffer.from(r.probe.direction.buffer, r.probe.direction.byteOffset, r.probe.direction.byteLength);
-  const probe = await tx.query(
-    `INSERT INTO probes (job_id, layer, method, seed, control, template, dim, direction, state)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (job_id, layer, method, seed, control, template) DO UPDATE SET state = EXCLUDED.state
-     RETURNING id`,
-    [jobId, r.layer, r.method, r.seed, r.control, r.template, r.probe.dim, dir, JSON.stringify(r.probe.state)],
-  );
+  let probeId: string | null = null;
+  if (r.probe) {
+    const probe = await tx.query(
+      `INSERT INTO probes (job_id, layer, method, seed, control, template, dim, direction, state)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (job_id, layer, method, seed, control, template) DO UPDATE SET state = EXCLUDED.state
+       RETURNING id`,
+      [jobId, r.layer, r.method, r.seed, r.control, r.template, r.probe.dim, f32Bytes(r.probe.direction), JSON.stringify(r.probe.state)],
+    );
+    probeId = probe.rows[0].id;
+  }
   const cols = METRIC_COLUMNS.filter((c) => r.columns[c] !== undefined);
   const values = cols.map((c) => {
     const v = r.columns[c];
     return v === null || v === undefined || !Number.isFinite(v) ? null : v;
   });
-  const base = ['job_id', 'probe_id', 'layer', 'method', 'seed', 'control', 'template', 'n_train', 'n_test', 'fit_seconds', 'metrics'];
+  const base = ['job_id', 'probe_id', 'layer', 'method', 'seed', 'control', 'template', 'n_train', 'n_test', 'fit_seconds', 'sign_rule', 'metrics'];
   const all = [...base, ...cols];
-  const args = [jobId, probe.rows[0].id, r.layer, r.method, r.seed, r.control, r.template, r.n_train, r.n_test, r.fit_seconds, JSON.stringify(r.metrics), ...values];
+  const args = [jobId, probeId, r.layer, r.method, r.seed, r.control, r.template, r.n_train, r.n_test, r.fit_seconds, r.sign_rule, JSON.stringify(r.metrics), ...values];
   await tx.query(
     `INSERT INTO results (${all.join(', ')}) VALUES (${all.map((_, i) => `$${i + 1}`).join(', ')})
      ON CONFLICT (job_id, layer, method, seed, control, template) DO NOTHING`,
@@ -66,17 +45,35 @@ async function insertResult(tx: Tx, jobId: string, r: ResultInput): Promise<void
  * Commits one layer's results. Returns whether this commit completed the job.
  * Results of a job that was cancelled meanwhile are dropped (nothing to show for it).
  */
-export async function commitFitUnit(
-  db: Db,
-  jobId: string,
-  layer: number,
-  results: ResultInput[],
-  agreements: AgreementInput[],
-): Promise<{ completed: boolean; skipped: boolean }> {
+async function insertCredences(tx: Tx, jobId: string, out: LayerOutcome): Promise<void> {
+  for (const c of out.credenceIndex) {
+    await tx.query(
+      `INSERT INTO credence_rows (job_id, control, n, items, templates, labels, dataset_rows, label_sets, template_ids)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (job_id, control) DO NOTHING`,
+      [jobId, c.control, c.items.length, int32Bytes(c.items), int32Bytes(c.templates), c.labels ? u8Bytes(c.labels) : null,
+        c.dataset_rows ? int32Bytes(c.dataset_rows) : null,
+        JSON.stringify(Object.fromEntries(Object.entries(c.label_sets).map(([k, v]) => [k, Array.from(v)]))), JSON.stringify(c.template_ids)],
+    );
+  }
+  for (const c of out.credences) {
+    await tx.query(
+      `INSERT INTO credences (job_id, layer, method, seed, control, sign_rule, n, credences, split)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (job_id, layer, method, seed, control) DO NOTHING`,
+      [jobId, c.layer, c.method, c.seed, c.control, c.sign_rule, c.credences.length, f32Bytes(c.credences), u8Bytes(c.split)],
+    );
+  }
+  for (const s of out.skipped) {
+    await tx.query('INSERT INTO job_skips (job_id, method, control, reason) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [jobId, s.method, s.control, s.reason]);
+  }
+}
+
+export async function commitFitUnit(db: Db, jobId: string, layer: number, outcome: LayerOutcome): Promise<{ completed: boolean; skipped: boolean }> {
+  const { results, agreements } = outcome;
   return withTransaction(db, async (tx) => {
     const job = await tx.query('SELECT status, fits_total FROM jobs WHERE id = $1 FOR UPDATE', [jobId]);
     if (!job.rows[0] || job.rows[0].status !== 'running') return { completed: false, skipped: true };
     for (const r of results) await insertResult(tx, jobId, r);
+    await insertCredences(tx, jobId, outcome);
     for (const a of agreements) {
       await tx.query(
         `INSERT INTO agreements (job_id, layer, seed, control, method_a, method_b, prediction_agreement, direction_cosine)
@@ -111,15 +108,20 @@ export interface ResultRowOut {
   n_train: number;
   n_test: number;
   fit_seconds: number;
-  accuracy: number;
+  accuracy: number | null;
   auroc: number | null;
   metrics: Record<string, unknown>;
   [column: string]: unknown;
 }
 
+export async function listSkips(db: Queryable, jobId: string): Promise<{ method: string; control: string | null; reason: string }[]> {
+  const { rows } = await db.query('SELECT method, control, reason FROM job_skips WHERE job_id = $1 ORDER BY control NULLS FIRST, method', [jobId]);
+  return rows;
+}
+
 export async function listResults(db: Queryable, jobId: string): Promise<ResultRowOut[]> {
   const { rows } = await db.query(
-    `SELECT layer, method, seed, control, template, probe_id, n_train, n_test, fit_seconds, metrics, ${METRIC_COLUMNS.join(', ')}
+    `SELECT layer, method, seed, control, template, probe_id, n_train, n_test, fit_seconds, sign_rule, metrics, ${METRIC_COLUMNS.join(', ')}
      FROM results WHERE job_id = $1 ORDER BY control NULLS FIRST, template NULLS FIRST, method, layer, seed`,
     [jobId],
   );

@@ -7,19 +7,10 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { loadHfTokenizer } from '../models/hf-tokenizer.ts';
-import { UseTokenizer } from '../models/use-lite/tokenizer.ts';
-import type { ModelManifest, Tokenizer } from '../models/types.ts';
+import type { ModelManifest } from '../models/types.ts';
+export { loadModelTokenizer } from '../models/tokenizer.ts';
 import { addPooledOutputs } from './pooled-graph.ts';
 import { ExtractInputError, type Provider } from './types.ts';
-
-/** The tokenizer a manifest names: tokenizer.json, or USE-lite's own (lib/models/use-lite). */
-export async function loadModelTokenizer(dir: string, manifest: ModelManifest): Promise<Tokenizer> {
-  const type = manifest.tokenizer.type;
-  if (type === 'hf-tokenizer-json') return loadHfTokenizer(dir, manifest.tokenizer.pad_id);
-  if (type === 'use-sentencepiece') return UseTokenizer.fromFile(path.join(dir, manifest.tokenizer.files[0] ?? 'vocab.json'));
-  throw new ExtractInputError(`${dir}: unknown tokenizer type "${type}" (expected hf-tokenizer-json or use-sentencepiece)`);
-}
 
 /**
  * Whether onnxruntime-node's CUDA provider library was installed beside its binding (the

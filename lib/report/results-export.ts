@@ -11,10 +11,11 @@ import type { ExportColumn, ExportRow } from './export.ts';
 
 /** The metric columns of a result row, as the results table and /results name them. */
 export const RESULT_METRIC_COLUMNS: readonly ExportColumn[] = [
-  { name: 'accuracy', type: 'double', description: 'test accuracy with the oracle sign, max(acc, 1 − acc)' },
-  { name: 'accuracy_signed', type: 'double', description: 'test accuracy with the sign chosen from sign_k labelled training examples' },
-  { name: 'sign_k', type: 'int32', description: 'labelled training examples used to choose the sign' },
+  { name: 'accuracy', type: 'double', description: 'test accuracy with the oracle sign, max(acc, 1 − acc), on the labelled test rows; null when none is labelled' },
+  { name: 'accuracy_signed', type: 'double', description: "test accuracy with the probe's own sign (sign_rule)" },
+  { name: 'sign_k', type: 'int32', description: 'labelled training rows used to choose the sign' },
   { name: 'auroc', type: 'double', description: 'test AUROC (oracle sign)' },
+  { name: 'auroc_signed', type: 'double', description: "test AUROC with the probe's own sign" },
   { name: 'calibrated_accuracy', type: 'double', description: "Burns et al. 2022's calibrated accuracy (median-thresholded credences)" },
   { name: 'ece', type: 'double', description: 'expected calibration error of the credences' },
   { name: 'ccs_loss', type: 'double', description: 'CCS loss on the test split (Burns et al. 2022, eq. 1–2)' },
@@ -27,6 +28,12 @@ export const RESULT_METRIC_COLUMNS: readonly ExportColumn[] = [
   { name: 'train_accuracy', type: 'double', description: 'accuracy on the training split' },
   { name: 'distractor_accuracy', type: 'double', description: "control distractor: agreement of predictions with the appended word's bit" },
   { name: 'opinion_accuracy', type: 'double', description: "control explicit-opinion: agreement of predictions with the character's view" },
+  { name: 'n_test_labelled', type: 'int32', description: 'test rows that carry a label (label-dependent metrics use only these)' },
+  { name: 'coverage', type: 'double', description: 'fraction of rows with a confident credence, |p̃ − ½| > 0.25 (label-free)' },
+  { name: 'seed_cosine', type: 'double', description: "mean |cos| between the seeds' directions on this layer and condition (label-free)" },
+  { name: 'seed_sign_agreement', type: 'double', description: "fraction of seeds whose credences correlate positively with the seeds' mean (label-free)" },
+  { name: 'seed_agreement', type: 'double', description: "this seed's mean prediction agreement with the other seeds (label-free)" },
+  { name: 'seed_bimodal', type: 'int32', description: '1 when the seeds split into two groups that agree within and disagree across' },
 ];
 
 export const RESULT_EXPORT_COLUMNS: readonly ExportColumn[] = [
@@ -45,6 +52,7 @@ export const RESULT_EXPORT_COLUMNS: readonly ExportColumn[] = [
   { name: 'seed', type: 'int32', description: 'seed (split seed + s and method seed s)' },
   { name: 'n_train', type: 'int32', description: 'training pairs' },
   { name: 'n_test', type: 'int32', description: 'test pairs' },
+  { name: 'sign_rule', type: 'string', description: "how the probe's sign was fixed: labels, reference, as-fitted or model (zero-shot)" },
   ...RESULT_METRIC_COLUMNS,
   { name: 'fit_seconds', type: 'double', description: 'seconds the fit took' },
   { name: 'is_best_layer', type: 'boolean', description: 'this layer is the best_layers view\'s choice for (job, method, control) by mean accuracy over seeds; null for per-template rows' },
@@ -113,6 +121,7 @@ export function resultExportRows(
       seed: r.seed,
       n_train: r.n_train,
       n_test: r.n_test,
+      sign_rule: typeof r.sign_rule === 'string' ? r.sign_rule : null,
       fit_seconds: Number(r.fit_seconds),
       is_best_layer: r.template === null ? bestOf.get(`${r.method}\u0000${r.control ?? ''}`) === r.layer : null,
       probe_id: r.probe_id,

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { startApi } from '../../http/server.ts';
 import { upsertModel } from '../../infra/db/models.ts';
 import type { Db } from '../../infra/db/pool.ts';
+import { apiCaller } from '../support/http.ts';
 import { testConfig, testDb, newTenant, assertMatchesSpec } from '../support/env.ts';
 
 const config = testConfig({ port: 0, queuePrefix: `sonde-e2e-${process.pid}` });
@@ -22,14 +23,7 @@ let db: Db;
 let key: string;
 let tenantId: string;
 
-async function call(method: string, route: string, body?: unknown) {
-  const res = await fetch(new URL(route, api.url), {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: await res.json() };
-}
+const call = apiCaller(() => api.url, () => key);
 
 async function waitFor(id: string, statuses: string[], timeoutMs: number) {
   const t0 = Date.now();

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startApi } from '../../http/server.ts';
 import type { Db } from '../../infra/db/pool.ts';
+import { apiCaller } from '../support/http.ts';
 import { testConfig, testDb, newTenant } from '../support/env.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 
@@ -42,14 +43,7 @@ function startWorker(name: string): WorkerProc {
   return w;
 }
 
-async function call(method: string, route: string, body?: unknown) {
-  const res = await fetch(new URL(route, api.url), {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: await res.json() };
-}
+const call = apiCaller(() => api.url, () => key);
 
 async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
   const t0 = Date.now();

@@ -127,14 +127,14 @@ test('a sweep of 2 models × 2 datasets with a transfer pair completes; its Parq
   fs.cpSync('test/fixtures/tiny-decoder/hf-gpt2', dir, { recursive: true });
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'sonde.json'), 'utf8'));
   await upsertModel(db, tenantId, { name: 'tiny-gpt2', kind: 'decoder', sha256: null, path: dir, manifest, bytes: 0 });
-  const dbpedia = await upload(`${FIXTURES}/dbpedia_14.parquet`, 'dbpedia_14');
+  // The IMDb fixture is partly labelled (36 of 42), as an export of its unsupervised split would be.
+  const imdb = await upload(`${FIXTURES}/imdb.parquet`, 'imdb');
 
   // One short prompt for every dataset: the tiny decoder's context is 128 tokens, and the
   // transfer set is then prompted exactly as its own job prompts it (one shared store entry).
-  // Topic → sentiment transfer, as Burns et al. 2022 (Fig. 7) score every pair of datasets.
   const spec = {
-    name: 'e2e', models: ['use-lite', 'tiny-gpt2'], datasets: [dbpedia.id, 'sentiment-afinn'],
-    transfer: [{ train: dbpedia.id, test: 'sentiment-afinn' }],
+    name: 'e2e', models: ['use-lite', 'tiny-gpt2'], datasets: [imdb.id, 'sentiment-afinn'],
+    transfer: [{ train: imdb.id, test: 'sentiment-afinn' }],
     templates: ['{{text}} The answer is {{answer}}.'], methods: ['ccs', 'lr'], seeds: 2, bootstrap: 0, max_items: 40,
   };
   fs.writeFileSync(path.join(tmp, 'sweep.json'), JSON.stringify(spec));
@@ -151,8 +151,8 @@ test('a sweep of 2 models × 2 datasets with a transfer pair completes; its Parq
   assertMatchesSpec('getSweep', 200, sweep.body);
   assert.equal(sweep.body.status, 'completed');
   assert.deepEqual(sweep.body.jobs.map((j: { model: string; dataset: string; status: string }) => [j.model, j.dataset, j.status]), [
-    ['use-lite', dbpedia.id, 'completed'], ['use-lite', 'sentiment-afinn', 'completed'],
-    ['tiny-gpt2', dbpedia.id, 'completed'], ['tiny-gpt2', 'sentiment-afinn', 'completed'],
+    ['use-lite', imdb.id, 'completed'], ['use-lite', 'sentiment-afinn', 'completed'],
+    ['tiny-gpt2', imdb.id, 'completed'], ['tiny-gpt2', 'sentiment-afinn', 'completed'],
   ]);
   const ids: string[] = sweep.body.jobs.map((j: { id: string }) => j.id);
   assert.equal(new Set(ids).size, 4, 'four distinct jobs, none overwritten');
@@ -172,7 +172,7 @@ test('a sweep of 2 models × 2 datasets with a transfer pair completes; its Parq
   const perJob = await Promise.all(ids.map(async (id) => (await call('GET', `/v1/jobs/${id}/results`)).body));
   const expected = perJob.flatMap((r, i) => r.results.map((x: Record<string, unknown>) => ({ ...x, job_id: ids[i], model: sweep.body.jobs[i].model })));
   assert.equal(rows.length, expected.length);
-  // Per model (use-lite 2 layers, tiny-gpt2 3) × 2 methods × 2 seeds: dbpedia clean, dbpedia → afinn, afinn clean.
+  // Per model (use-lite 2 layers, tiny-gpt2 3) × 2 methods × 2 seeds: imdb clean, imdb → afinn, afinn clean.
   assert.equal(expected.length, 3 * (2 + 3) * 2 * 2);
   rows.forEach((row, i) => {
     const want = expected[i];
@@ -184,8 +184,8 @@ test('a sweep of 2 models × 2 datasets with a transfer pair completes; its Parq
     assert.equal(row.eval_dataset, want.control === null ? row.dataset : 'sentiment-afinn');
   });
   const transfer = rows.filter((r) => r.condition === 'transfer');
-  assert.equal(transfer.length, (2 + 3) * 2 * 2, 'dbpedia → afinn for both models: layers × methods × seeds');
-  assert.ok(transfer.every((r) => r.dataset === dbpedia.id && r.dataset_name === 'dbpedia_14.parquet'));
+  assert.equal(transfer.length, (2 + 3) * 2 * 2, 'imdb → afinn for both models: layers × methods × seeds');
+  assert.ok(transfer.every((r) => r.dataset === imdb.id && r.dataset_name === 'imdb.parquet'));
   // The sweep's JSON results are the same rows.
   const json = await call('GET', `/v1/sweeps/${sweepId}/results`);
   assertMatchesSpec('getSweepResults', 200, json.body);

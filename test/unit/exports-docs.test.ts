@@ -14,6 +14,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { schemaMarkdown, toCsv, toParquet } from '../../lib/report/export.ts';
 import { RESULT_EXPORT_COLUMNS, resultExportRows, type ExportResultRow } from '../../lib/report/results-export.ts';
+import { loadSpec } from '../../http/spec.ts';
 
 const DOC = fs.readFileSync('docs/exports.md', 'utf8');
 const block = (lang: string) => {
@@ -43,8 +44,15 @@ function exportDir(): string {
   return dir;
 }
 
-test('the documented schema is the exported one', () => {
+test('the documented schema is the exported one, in the docs and in openapi.yaml', () => {
   assert.ok(DOC.includes(schemaMarkdown(RESULT_EXPORT_COLUMNS)), 'docs/exports.md schema table = schemaMarkdown(RESULT_EXPORT_COLUMNS); regenerate it');
+  const tidy = loadSpec().components.schemas.TidyResultRow;
+  assert.deepEqual(Object.keys(tidy.properties), RESULT_EXPORT_COLUMNS.map((c) => c.name));
+  const json = { string: 'string', int32: 'integer', double: 'number', boolean: 'boolean' } as const;
+  for (const c of RESULT_EXPORT_COLUMNS) {
+    const t = [tidy.properties[c.name].type].flat();
+    assert.ok(t.includes(json[c.type]), `${c.name}: openapi ${t} vs ${c.type}`);
+  }
 });
 
 test('the documented DuckDB query runs on an export', async () => {

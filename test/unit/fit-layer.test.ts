@@ -5,10 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitLayer, type ConditionData } from '../../workers/fit-layer.ts';
+import { fitLayer, type ConditionData, type PairsMeta } from '../../lib/fit/index.ts';
 import { normalizeJobRequest } from '../../lib/job-spec.ts';
 import { METHODS } from '../../lib/probe/index.ts';
-import type { PairsMeta } from '../../services/pipeline.ts';
 import { mulberry32 } from '../support/rng.ts';
 
 const rng = mulberry32;
@@ -62,16 +61,16 @@ test('fitLayer writes one row per method × seed × condition with the control m
   assert.equal(agreements.length, 3 * 2 * 2, '3 method pairs × 2 seeds × 2 conditions');
 
   const get = (method: string, control: string | null) => pooled.filter((r) => r.method === method && r.control === control);
-  for (const r of get('lr', null)) assert.ok(r.columns.accuracy > 0.95, `LR finds the planted truth: ${r.columns.accuracy}`);
-  for (const r of get('pca', null)) assert.ok(r.columns.accuracy > 0.9, `PCA finds the truth when nothing competes: ${r.columns.accuracy}`);
+  for (const r of get('lr', null)) assert.ok(r.columns.accuracy! > 0.95, `LR finds the planted truth: ${r.columns.accuracy}`);
+  for (const r of get('pca', null)) assert.ok(r.columns.accuracy! > 0.9, `PCA finds the truth when nothing competes: ${r.columns.accuracy}`);
   for (const r of get('pca', 'distractor')) {
     assert.ok(r.columns.distractor_accuracy! > 0.9, `PCA follows the stronger distractor: ${r.columns.distractor_accuracy}`);
-    assert.ok(r.columns.accuracy < 0.75, `and loses the truth: ${r.columns.accuracy}`);
+    assert.ok(r.columns.accuracy! < 0.75, `and loses the truth: ${r.columns.accuracy}`);
   }
-  for (const r of get('lr', 'distractor')) assert.ok(r.columns.accuracy > 0.95, `LR still finds the truth: ${r.columns.accuracy}`);
+  for (const r of get('lr', 'distractor')) assert.ok(r.columns.accuracy! > 0.95, `LR still finds the truth: ${r.columns.accuracy}`);
   for (const r of pooled) {
     assert.equal(r.n_train + r.n_test, 240, 'train + test = all pairs (0.6 / 0.4 split of items)');
-    assert.equal(r.probe.direction.length, 8);
+    assert.equal(r.probe!.direction.length, 8);
     assert.equal(r.control === 'distractor', r.columns.distractor_accuracy !== null);
   }
 });
@@ -114,5 +113,5 @@ test('transfer: the clean probe is evaluated on every pair of each eval dataset'
     assert.equal(r.n_train, 48, 'trained on the clean split only');
   }
   // The planted truth direction is shared, so LR transfers.
-  for (const r of rows.filter((x) => x.method === 'lr')) assert.ok(r.columns.accuracy > 0.9, `LR transfers: ${r.columns.accuracy}`);
+  for (const r of rows.filter((x) => x.method === 'lr')) assert.ok(r.columns.accuracy! > 0.9, `LR transfers: ${r.columns.accuracy}`);
 });

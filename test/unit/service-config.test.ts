@@ -26,7 +26,7 @@ test('job requests get the documented defaults', () => {
   assert.deepEqual(spec.methods, ['ccs', 'pca', 'nmf', 'kmeans', 'random', 'lr']);
   assert.equal(spec.seeds, 5);
   assert.equal(spec.layers, 'all');
-  assert.deepEqual(spec.split, { train: 0.6, test: 0.4, seed: 0 });
+  assert.deepEqual(spec.split, { train: 0.6, test: 0.4, seed: 0, train_where: null, test_where: null, stratify: false });
 });
 
 test('job requests with contradictions are refused with a reason', () => {
