@@ -25,8 +25,10 @@ Service:
 
 Client (SONDE_URL, SONDE_API_KEY):
   sonde submit [--dataset D] [--methods a,b] [--layers all|0,1] [--seeds N] [--controls c1,c2] [--job FILE.json]
-  sonde status JOB | sonde watch JOB | sonde results JOB [--json|--csv] | sonde compare JOB[,JOB...]
-  sonde cancel JOB | sonde models | sonde datasets list | sonde datasets upload FILE --kind K [--name N]
+  sonde status JOB | sonde watch JOB | sonde results JOB [--format json|csv|parquet --out FILE] | sonde compare JOB[,JOB...]
+  sonde sweep submit --models a,b --datasets x,y [--transfer x:y] [--watch] | sonde sweep status|watch|results|cancel SWEEP | sonde sweep list
+  sonde cancel JOB | sonde models | sonde datasets list | sonde presets [NAME] [--json]
+  sonde datasets upload FILE (--kind K | --preset P) [--name N]   JSONL, CSV or Parquet (a Hugging Face export with --preset)
   sonde credences JOB [--format csv|npy|json] [--layer L] [--method M] [--out FILE]   per-row credences
   sonde disagreements JOB [--layer L] [--method M]   labelled items the probes confidently contradict
   sonde elk JOB                      AUROC vs every label column, recovered AUROC gap (Mallen et al. 2023)
@@ -57,6 +59,8 @@ const COMMANDS: Record<string, () => Promise<Main>> = {
   compare: async () => (await import('./commands/client.ts')).compareMain,
   cancel: async () => (await import('./commands/client.ts')).cancelMain,
   datasets: async () => (await import('./commands/client.ts')).datasetsMain,
+  presets: async () => (await import('./commands/client.ts')).presetsMain,
+  sweep: async () => (await import('./commands/sweep.ts')).sweepMain,
   credences: async () => (await import('./commands/credences.ts')).credencesMain,
   disagreements: async () => (await import('./commands/credences.ts')).disagreementsMain,
   elk: async () => (await import('./commands/credences.ts')).elkMain,

@@ -58,14 +58,20 @@ function checkItemFilters(spec: JobSpec, dataset: DatasetSummary): void {
   }
 }
 
+/** A request's normalised spec, checked against what it names: every check a submission makes before its transaction (sweeps make them too). */
+export async function prepareJob(deps: ServiceDeps, tenantId: string, request: JobRequest): Promise<JobSpec> {
+  const spec = normalizeJobRequest(request, { methods: [...METHODS, ZERO_SHOT], defaultDataset: DEFAULT_BUILTIN_DATASET });
+  await checkResources(deps, tenantId, spec);
+  return spec;
+}
+
 /**
  * Submits a job. An `idempotencyKey` seen before returns the first job (created: false).
  * The quota check, the insert and the enqueue happen under the tenant's lock in one
  * transaction: when Redis is down nothing is stored and the caller may retry (503).
  */
 export async function submitJob(deps: ServiceDeps, principal: Principal, request: JobRequest, idempotencyKey: string | null) {
-  const spec = normalizeJobRequest(request, { methods: [...METHODS, ZERO_SHOT], defaultDataset: DEFAULT_BUILTIN_DATASET });
-  await checkResources(deps, principal.tenantId, spec);
+  const spec = await prepareJob(deps, principal.tenantId, request);
   return withTransaction(deps.db, async (tx) => {
     await lockTenant(tx, principal.tenantId);
     const insert = () => jobsDb.insertJob(tx, { tenantId: principal.tenantId, model: spec.model, dataset: spec.dataset, spec, idempotencyKey });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Job as BullJob } from 'bullmq';
 import type { ExtractPayload } from '../infra/queue.ts';
 import type { JobSpec } from '../lib/job-spec.ts';
-import { itemAnswers, renderContrastPairs, resolveTemplates, parseControls, type Dataset } from '../lib/data/index.ts';
+import { itemAnswers, renderContrastPairs, resolveTemplates, parseControls, type Dataset, type Template } from '../lib/data/index.ts';
 import type { ExtractionClient } from '../lib/extract/index.ts';
 import { extractCached } from '../services/extraction.ts';
 import { npyToLabels, npyToMat, parseNpy } from '../lib/npy.ts';
@@ -69,14 +69,17 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
   const pooling = spec.pooling ?? model.manifest.default_pooling;
 
   const dataset = limitItems(await loadDataset(db, row.tenant_id, spec.dataset), spec.max_items, spec.split.seed);
-  const templates = resolveTemplates(spec.templates, dataset.kind);
+  // The dataset's fields and preset: no templates given means the preset's default template.
+  const templates = resolveTemplates(spec.templates, dataset.kind, { fields: dataset.fields, preset: dataset.preset });
   const controls = parseControls(spec.controls);
-  const conditions: { name: string; dataset: Dataset & { rows: number[] }; control?: (typeof controls)[number] }[] = [{ name: 'clean', dataset }];
+  const conditions: { name: string; dataset: Dataset & { rows: number[] }; templates: Template[]; control?: (typeof controls)[number] }[] = [{ name: 'clean', dataset, templates }];
   for (const c of controls) {
-    if (c.name === 'distractor' || c.name === 'explicit-opinion') conditions.push({ name: c.name, dataset, control: c });
+    if (c.name === 'distractor' || c.name === 'explicit-opinion') conditions.push({ name: c.name, dataset, templates, control: c });
   }
   for (const name of spec.eval_datasets) {
-    conditions.push({ name: `transfer:${name}`, dataset: limitItems(await loadDataset(db, row.tenant_id, name), spec.max_items, spec.split.seed) });
+    // A transfer dataset is prompted in its own way (its preset's template when the job names none): a probe is scored on pairs, whatever their wording.
+    const other = limitItems(await loadDataset(db, row.tenant_id, name), spec.max_items, spec.split.seed);
+    conditions.push({ name: `transfer:${name}`, dataset: other, templates: resolveTemplates(spec.templates, other.kind, { fields: other.fields, preset: other.preset }) });
   }
 
   // Cancellation: poll the job's status and abort the extraction promptly.
@@ -86,7 +89,7 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
   }, 1_000);
   const staged: pipeline.StagedCondition[] = [];
   try {
-    const rendered = conditions.map((c) => ({ ...c, pairs: renderContrastPairs(c.dataset, templates, { seed: spec.split.seed, control: c.control }) }));
+    const rendered = conditions.map((c) => ({ ...c, pairs: renderContrastPairs(c.dataset, c.templates, { seed: spec.split.seed, control: c.control }) }));
     const total = rendered.reduce((n, r) => n + r.pairs.pos.length * 2, 0);
     let done = 0;
     for (const r of rendered) {

@@ -29,39 +29,37 @@ export function apiClient(url?: string, key?: string): ApiClient {
     url ??= config.apiUrl;
     key ??= config.apiKey;
   }
+  const send = async (method: string, route: string, body: unknown, headers: Record<string, string>): Promise<Response> => {
+    if (!key) throw new UsageError('set SONDE_API_KEY (create one with `sonde keys create --tenant NAME`)');
+    const res = await fetch(new URL(route, url), {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    }).catch((e: Error & { cause?: { code?: string } }) => {
+      throw new UnavailableError(`cannot reach ${url}: ${e.cause?.code ?? e.message}`);
+    });
+    if (!res.ok) {
+      const text = await res.text();
+      let data: { title?: string; detail?: string } | null = null;
+      try { data = text ? JSON.parse(text) : null; } catch { /* not problem+json */ }
+      throw apiError(res.status, `${res.status} ${data?.title ?? ''}: ${data?.detail ?? text}`);
+    }
+    return res;
+  };
   return {
     url: url!,
     key: key!,
     async request(method, route, body, headers = {}) {
-      if (!key) throw new UsageError('set SONDE_API_KEY (create one with `sonde keys create --tenant NAME`)');
-      const res = await fetch(new URL(route, url), {
-        method,
-        headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-      }).catch((e: Error & { cause?: { code?: string } }) => {
-        throw new UnavailableError(`cannot reach ${url}: ${e.cause?.code ?? e.message}`);
-      });
-      const text = await res.text();
-      const data = text ? JSON.parse(text) : null;
-      if (!res.ok) throw apiError(res.status, `${res.status} ${data?.title ?? ''}: ${data?.detail ?? text}`);
-      return data;
+      const text = await (await send(method, route, body, headers)).text();
+      return text ? JSON.parse(text) : null;
     },
     async download(route) {
-      if (!key) throw new UsageError('set SONDE_API_KEY (create one with `sonde keys create --tenant NAME`)');
-      const res = await fetch(new URL(route, url), { headers: { authorization: `Bearer ${key}` } }).catch((e: Error & { cause?: { code?: string } }) => {
-        throw new UnavailableError(`cannot reach ${url}: ${e.cause?.code ?? e.message}`);
-      });
-      if (!res.ok) {
-        const text = await res.text();
-        const data = text.startsWith('{') ? JSON.parse(text) : null;
-        throw apiError(res.status, `${res.status} ${data?.title ?? ''}: ${data?.detail ?? text}`);
-      }
-      return res;
+      return send('GET', route, undefined, {});
     },
   };
 }
 
-const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+export const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
 export async function submitMain(argv: string[]): Promise<number> {
   const { flags } = parseArgs(argv, ['watch']);
@@ -95,7 +93,7 @@ export async function statusMain(argv: string[]): Promise<number> {
   return job.status === 'failed' ? 1 : 0;
 }
 
-function bar(done: number, total: number, width = 30): string {
+export function bar(done: number, total: number, width = 30): string {
   const f = total > 0 ? Math.min(1, done / total) : 0;
   return `[${'#'.repeat(Math.round(f * width)).padEnd(width, '.')}] ${(f * 100).toFixed(0).padStart(3)}%`;
 }
@@ -140,17 +138,36 @@ export async function watchMain(argv: string[]): Promise<number> {
   return watch(apiClient(), argv[0]);
 }
 
-const CSV_COLUMNS = ['layer', 'method', 'seed', 'control', 'template', 'accuracy', 'accuracy_signed', 'auroc', 'calibrated_accuracy', 'ece', 'ccs_loss', 'accuracy_ci_low', 'accuracy_ci_high', 'distractor_accuracy', 'opinion_accuracy', 'train_accuracy', 'fit_seconds'];
+/**
+ * `--format csv|parquet [--out FILE]`: the tidy export (docs/exports.md) of `route`; CSV may
+ * go to stdout, Parquet (binary) needs a file.
+ */
+export async function writeExport(api: ApiClient, route: string, format: string, out: string | undefined): Promise<void> {
+  if (format !== 'csv' && format !== 'parquet') throw new UsageError(`--format must be table, json, csv or parquet, got "${format}"`);
+  if (format === 'parquet' && !out) throw new UsageError('--format parquet writes a binary file: give --out FILE');
+  const bytes = Buffer.from(await (await api.download(`${route}?format=${format}`)).arrayBuffer());
+  if (!out) {
+    process.stdout.write(bytes);
+    return;
+  }
+  await fs.writeFile(out, bytes);
+  console.error(`${out}: ${bytes.length} bytes (${format})`);
+}
 
 export async function resultsMain(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, ['json', 'csv']);
-  if (!positionals[0]) throw new UsageError('usage: sonde results JOB [--json|--csv]');
-  const res = await apiClient().request('GET', `/v1/jobs/${positionals[0]}/results`);
-  if (flags.json) console.log(JSON.stringify(res, null, 2));
-  else if (flags.csv) {
-    console.log(CSV_COLUMNS.join(','));
-    for (const r of res.results) console.log(CSV_COLUMNS.map((c) => (r[c] ?? '')).join(','));
-  } else console.log(res.table);
+  if (!positionals[0]) throw new UsageError('usage: sonde results JOB [--format table|json|csv|parquet] [--out FILE]   (--json, --csv: shorthands)');
+  const format = str(flags, 'format') ?? (flags.json ? 'json' : flags.csv ? 'csv' : 'table');
+  const api = apiClient();
+  const route = `/v1/jobs/${positionals[0]}/results`;
+  if (format === 'table' || format === 'json') {
+    const res = await api.request('GET', route);
+    const text = format === 'json' ? JSON.stringify(res, null, 2) : res.table;
+    if (str(flags, 'out')) await fs.writeFile(str(flags, 'out')!, `${text}\n`);
+    else console.log(text);
+    return 0;
+  }
+  await writeExport(api, route, format, str(flags, 'out'));
   return 0;
 }
 
@@ -178,25 +195,56 @@ export async function modelsMain(argv: string[]): Promise<number> {
   return 0;
 }
 
+const DATASET_USAGE = 'usage: sonde datasets upload FILE (--kind statements|binary|multiclass | --preset NAME) [--name N] [--answers neg,pos] [--format jsonl|csv|parquet]';
+
+/** Reads a dataset file for POST /v1/datasets: text as is, Parquet (by extension or magic bytes) base64-encoded. */
+export async function datasetUploadBody(file: string, flags: Record<string, string | true>): Promise<Record<string, unknown>> {
+  const bytes = await fs.readFile(file);
+  const ext = path.extname(file).toLowerCase();
+  const magic = bytes.length >= 8 && bytes.subarray(0, 4).toString('latin1') === 'PAR1' && bytes.subarray(-4).toString('latin1') === 'PAR1';
+  const format = str(flags, 'format') ?? (ext === '.parquet' || magic ? 'parquet' : ext === '.csv' ? 'csv' : 'jsonl');
+  const preset = str(flags, 'preset');
+  const kind = str(flags, 'kind');
+  if (!preset && !kind) throw new UsageError(`--kind or --preset is required (sonde presets lists the presets)\n${DATASET_USAGE}`);
+  const body: Record<string, unknown> = { name: str(flags, 'name') ?? path.basename(file, ext), format };
+  if (format === 'parquet') Object.assign(body, { content: bytes.toString('base64'), content_encoding: 'base64' });
+  else body.content = bytes.toString('utf8');
+  if (kind) body.kind = kind;
+  if (preset) body.preset = preset;
+  const answers = list(str(flags, 'answers'));
+  if (answers) body.answers = answers;
+  return body;
+}
+
 export async function datasetsMain(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, ['json']);
   const api = apiClient();
   if (positionals[0] === 'upload') {
     const file = positionals[1];
-    if (!file) throw new UsageError('usage: sonde datasets upload FILE --kind statements|binary|multiclass [--name N] [--answers neg,pos]');
-    const content = await fs.readFile(file, 'utf8');
-    const ext = path.extname(file).toLowerCase();
-    const format = ext === '.csv' ? 'csv' : 'jsonl';
-    const body: Record<string, unknown> = { name: str(flags, 'name') ?? path.basename(file, ext), kind: required(flags, 'kind'), format, content };
-    const answers = list(str(flags, 'answers'));
-    if (answers) body.answers = answers;
-    const d = await api.request('POST', '/v1/datasets', body);
-    console.log(`${d.id} ${d.name} ${d.kind} ${d.n_items} items${d.has_labels ? '' : ' (unlabelled)'}`);
+    if (!file) throw new UsageError(DATASET_USAGE);
+    const d = await api.request('POST', '/v1/datasets', await datasetUploadBody(file, flags));
+    if (flags.json) console.log(JSON.stringify(d, null, 2));
+    else console.log(`${d.id} ${d.name} ${d.kind} ${d.n_items} items, ${d.n_labelled} labelled${d.preset ? `, preset ${d.preset}` : ''}; templates: ${(d.templates ?? []).join(', ')}`);
     return 0;
   }
-  if (positionals[0] !== 'list' && positionals[0] !== undefined) throw new UsageError('usage: sonde datasets list | sonde datasets upload FILE --kind K');
+  if (positionals[0] !== 'list' && positionals[0] !== undefined) throw new UsageError(`usage: sonde datasets list | ${DATASET_USAGE.replace('usage: ', '')}`);
   const res = await api.request('GET', '/v1/datasets');
   if (flags.json) console.log(JSON.stringify(res, null, 2));
-  else for (const d of res.datasets) console.log(`${String(d.id).padEnd(38)} ${d.kind.padEnd(11)} ${String(d.n_items).padStart(6)} ${d.builtin ? 'built-in' : ''} ${d.name}`);
+  else for (const d of res.datasets) console.log(`${String(d.id).padEnd(38)} ${d.kind.padEnd(11)} ${String(d.n_items).padStart(6)} ${d.builtin ? 'built-in' : (d.preset ? `preset ${d.preset}` : '')} ${d.name}`);
+  return 0;
+}
+
+export async function presetsMain(argv: string[]): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, ['json']);
+  const res = await apiClient().request('GET', '/v1/presets');
+  const presets = positionals[0] ? res.presets.filter((p: { name: string }) => p.name === positionals[0]) : res.presets;
+  if (positionals[0] && !presets.length) throw new BadInputError(`no preset "${positionals[0]}"; known: ${res.presets.map((p: { name: string }) => p.name).join(', ')}`);
+  if (flags.json) console.log(JSON.stringify(positionals[0] ? presets[0] : res, null, 2));
+  else {
+    for (const p of presets) {
+      const cols = p.columns.map((c: { name: string; required: boolean }) => `${c.name}${c.required ? '' : '?'}`).join(', ');
+      console.log(`${p.name.padEnd(24)} ${p.kind.padEnd(11)} columns: ${cols}; templates: ${p.templates.map((t: { id: string }) => t.id.split('/')[1]).join(', ')}`);
+    }
+  }
   return 0;
 }

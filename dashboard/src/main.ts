@@ -1,12 +1,14 @@
 /**
- * Entry point of the dashboard bundle: the key prompt and a two-route client-side router
- * (`/dashboard` → jobs list, `/dashboard/jobs/{id}` → one job). The server answers every
- * such path with the same page, so links can be bookmarked and reloaded.
+ * Entry point of the dashboard bundle: the key prompt and a small client-side router
+ * (`/dashboard` → jobs list, `/dashboard/jobs/{id}` → one job, `/dashboard/compare` →
+ * comparisons of jobs or a sweep). The server answers every such path with the same page,
+ * so links can be bookmarked and reloaded.
  */
 import { takeKeyFromUrl, getKey, setKey, forgetKey } from './api.ts';
 import { h, clear } from './dom.ts';
 import { jobsPage } from './jobs-page.ts';
 import { jobPage } from './job-page.ts';
+import { comparisonsPage } from './comparisons-page.ts';
 
 const root = document.getElementById('app')!;
 const keyBox = document.getElementById('key-status')!;
@@ -38,7 +40,9 @@ async function route(): Promise<void> {
   renderKeyStatus();
   if (!getKey()) return keyForm();
   const m = /^\/dashboard\/jobs\/([0-9a-f-]{36})\/?$/i.exec(location.pathname);
-  stopPage = m ? await jobPage(root, m[1]) : await jobsPage(root);
+  if (m) stopPage = await jobPage(root, m[1]);
+  else if (/^\/dashboard\/compare\/?$/.test(location.pathname)) stopPage = await comparisonsPage(root, new URLSearchParams(location.search));
+  else stopPage = await jobsPage(root);
 }
 
 // In-app links change the route without a reload (and stop the old page's polling).
@@ -46,7 +50,7 @@ document.addEventListener('click', (e) => {
   const a = (e.target as Element).closest?.('a[data-nav]') as HTMLAnchorElement | null;
   if (!a || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
   e.preventDefault();
-  history.pushState(null, '', a.pathname);
+  history.pushState(null, '', a.pathname + a.search);
   void route();
 });
 window.addEventListener('popstate', () => void route());

@@ -40,6 +40,7 @@ export default async function dashboardRoutes(app: FastifyInstance, _deps: AppDe
   };
   app.get('/dashboard', page);
   app.get('/dashboard/', page);
+  app.get('/dashboard/compare', page);
   app.get('/dashboard/jobs/:id', async (req, reply) => {
     const { id } = req.params as { id: string };
     if (!isUuid(id)) throw NotFoundError.of(`dashboard page for job ${id}`);

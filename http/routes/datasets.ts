@@ -1,15 +1,15 @@
-/** /v1/datasets: upload (validated, hashed) and list. */
+/** /v1/datasets: upload (JSONL, CSV or base64 Parquet; a kind or a preset) and list. */
 import type { FastifyInstance } from 'fastify';
 import { routeSchema } from '../spec.ts';
 import { principalOf } from '../plugins/auth.ts';
 import type { AppDeps } from '../app.ts';
-import { listDatasets, uploadDataset, type DatasetUpload } from '../../services/datasets.ts';
+import { listDatasets, uploadBodyLimit, uploadDataset, type DatasetUpload } from '../../services/datasets.ts';
 
 export default async function datasetRoutes(app: FastifyInstance, deps: AppDeps) {
   const { services } = deps;
   app.route({
     ...routeSchema('uploadDataset'),
-    bodyLimit: services.config.uploadLimit,
+    bodyLimit: uploadBodyLimit(services.config),
     handler: async (req, reply) => {
       const row = await uploadDataset(services, principalOf(req).tenantId, req.body as DatasetUpload);
       reply.status(201);

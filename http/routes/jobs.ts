@@ -1,5 +1,5 @@
 /** /v1/jobs: submit, list, inspect, cancel, results, probes. Parse → call services/jobs.ts → serialise. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { routeSchema } from '../spec.ts';
 import { principalOf } from '../plugins/auth.ts';
 import type { AppDeps } from '../app.ts';
@@ -7,6 +7,14 @@ import * as jobs from '../../services/jobs.ts';
 import type { JobRequest } from '../../lib/job-spec.ts';
 import { encodeNpy } from '../../lib/npy.ts';
 import { encodeSafetensors } from '../../lib/safetensors.ts';
+import type { ExportFormat } from '../../lib/report/export.ts';
+import { jobResultsExport, type NamedExport } from '../../services/exports.ts';
+
+/** A CSV or Parquet export as a download. */
+export function sendExport(reply: FastifyReply, file: NamedExport) {
+  reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.filename}"`);
+  return Buffer.from(file.body.buffer, file.body.byteOffset, file.body.byteLength);
+}
 
 export function jobBody(row: jobs.JobRow, history?: jobs.JobEvent[]) {
   return {
@@ -66,7 +74,12 @@ export default async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
 
   app.route({
     ...routeSchema('getResults'),
-    handler: async (req) => jobs.jobResults(db, principalOf(req).tenantId, (req.params as { id: string }).id),
+    handler: async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const { format } = req.query as { format?: 'json' | ExportFormat };
+      if (format && format !== 'json') return sendExport(reply, await jobResultsExport(db, principalOf(req).tenantId, id, format));
+      return jobs.jobResults(db, principalOf(req).tenantId, id);
+    },
   });
 
   app.route({

@@ -37,7 +37,7 @@ after(async () => {
 });
 
 test('the page is served without a key at every dashboard path, with a strict CSP', async () => {
-  for (const url of ['/dashboard', '/dashboard/', `/dashboard/jobs/${jobId}`]) {
+  for (const url of ['/dashboard', '/dashboard/', `/dashboard/jobs/${jobId}`, '/dashboard/compare', '/dashboard/compare?sweep=00000000-0000-4000-8000-000000000000']) {
     const res = await app.inject({ method: 'GET', url });
     assert.equal(res.statusCode, 200, url);
     assert.match(res.headers['content-type'] as string, /^text\/html/);
