@@ -8,7 +8,8 @@ bash scripts/ensure-services.sh
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/sonde_test}"
 export SONDE_QUEUE_PREFIX="${SONDE_QUEUE_PREFIX:-sonde-test}"
 export SONDE_DATA_DIR="${SONDE_DATA_DIR:-$PWD/.sonde/test-data}"
-# A python with pandas, pyarrow and polars (.ci/run makes .sonde/py) checks docs/exports.md.
+# Opt-in: a python with pandas, pyarrow and polars at .sonde/py (or SONDE_TEST_PYTHON) also checks
+# docs/exports.md's one-liners; CI never needs Python (DuckDB is the independent Parquet reader).
 [ -z "${SONDE_TEST_PYTHON:-}" ] && [ -x .sonde/py/bin/python ] && export SONDE_TEST_PYTHON="$PWD/.sonde/py/bin/python"
 npm run -s typecheck
 shopt -s nullglob

@@ -2,8 +2,8 @@
  * docs/exports.md says what it shows: its schema table is the one in
  * lib/report/results-export.ts, its DuckDB SQL runs on a real export (DuckDB's Node
  * package), and its Python block runs with pandas, pyarrow and polars when a python with
- * them is found (SONDE_TEST_PYTHON, else python3; .ci/run makes one where the machine
- * carries the wheels), skipping and saying so otherwise.
+ * them is found (SONDE_TEST_PYTHON, else python3; opt-in: CI never needs Python),
+ * skipping and saying so otherwise.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
