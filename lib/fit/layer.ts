@@ -256,7 +256,9 @@ function resultRow(
   const restarts = s.fit.restarts?.map((r) => {
     const labelled = labelledRows(labels, where.trainRows);
     if (!labelled.length || !s.fit.probe) return { loss: r.loss, accuracy: null };
-    const norm = Math.hypot(...r.theta) || 1;
+    let sq = 0;
+    for (const t of r.theta) sq += t * t;
+    const norm = Math.sqrt(sq) || 1;
     const state = { ...s.fit.probe.toJSON(), direction: Array.from(r.theta, (t) => t / norm), scale: norm, bias_pos: r.bias, bias_neg: r.bias };
     const sides = Probe.fromJSON(state).sides(rowsData(cond.pos, cond.neg, meta.templates, labelled));
     return { loss: r.loss, accuracy: oracleAccuracy(pairCredences(sides), pickInt8(labels!, labelled)) };
