@@ -8,7 +8,7 @@ import { errorKind, type ErrorKind } from '../lib/errors.ts';
 /** The one mapping from error kinds to exit codes (lib/errors.ts). */
 export function exitCode(kind: ErrorKind | null): number {
   switch (kind) {
-    case 'bad-input': case 'not-found': case 'too-large': case 'conflict': case 'forbidden': case 'unauthenticated': return 2;
+    case 'bad-input': case 'not-found': case 'too-large': case 'conflict': case 'unprocessable': case 'forbidden': case 'unauthenticated': return 2;
     case 'unavailable': return 3;
     default: return 1;
   }
@@ -20,7 +20,8 @@ Service:
   sonde migrate                      create/update the Postgres schema
   sonde start                        API + workers in one process (SONDE_ROLE=api|worker|all)
   sonde api | sonde worker           one role only
-  sonde keys create --tenant NAME [--admin]   print a new API key (stored hashed)
+  sonde keys create --tenant NAME [--admin] [--label TEXT]   print a new API key (stored hashed) and its id
+  sonde keys list --tenant NAME      the tenant's key ids, roles, dates and labels (never the keys)
   sonde demo                         run the default job end to end and print the comparison
 
 Client (SONDE_URL, SONDE_API_KEY):

@@ -16,6 +16,7 @@ import errors, { problemBody } from './plugins/errors.ts';
 import metrics from './plugins/metrics.ts';
 import rateLimit from '@fastify/rate-limit';
 import auth from './plugins/auth.ts';
+import { AddressLimit } from './plugins/address-limit.ts';
 import healthRoutes from './routes/health.ts';
 import jobRoutes from './routes/jobs.ts';
 import datasetRoutes from './routes/datasets.ts';
@@ -69,8 +70,13 @@ export async function buildApp(base: Omit<AppDeps, 'services'> & { services?: Se
   await app.register(swagger, { mode: 'static', specification: { path: SPEC_PATH, baseDir: '.' } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(metrics, { services: deps.services });
+  // Rate limits, in memory per API process: per client address before authentication
+  // (requests without a valid key), then per API key.
+  const anonymous = new AddressLimit(deps.config.rateLimitAnonPerMinute);
+  app.decorateRequest('countedAgainstAddress', false);
+  app.addHook('onRequest', anonymous.count);
   await app.register(auth, { db: deps.services.db });
-  // Per API key (or per address before authentication), in memory per API process.
+  app.addHook('onRequest', anonymous.refund);
   await app.register(rateLimit, {
     max: deps.config.rateLimitPerMinute,
     timeWindow: '1 minute',

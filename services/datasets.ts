@@ -5,8 +5,8 @@
  */
 import type { Config } from '../infra/config.ts';
 import type { Queryable } from '../infra/db/pool.ts';
-import { getDataset, insertDataset, listDatasets as listStored } from '../infra/db/datasets.ts';
-import { builtinDatasets, loadBuiltinDataset, parseDataset, type Dataset, type DatasetKind } from '../lib/data/index.ts';
+import { getDataset, getDatasetProfile, insertDataset, listDatasets as listStored, setDatasetProfile, type DatasetProfile } from '../infra/db/datasets.ts';
+import { builtinDatasets, fieldNames, loadBuiltinDataset, parseDataset, type Dataset, type DatasetItem, type DatasetKind } from '../lib/data/index.ts';
 import { BadInputError, NotFoundError } from '../lib/errors.ts';
 import { isUuid } from '../lib/ids.ts';
 import { assertStorageQuota } from './quota.ts';
@@ -17,7 +17,24 @@ export interface DatasetSummary {
   has_labels: boolean;
   n_items: number;
   answers: [string, string] | null;
+  /** Field columns (template placeholders) and items per primary label ("-1": unknown). */
+  fields: string[];
+  label_counts: Record<string, number>;
+  /** The preset the dataset was uploaded with, if any (its templates are the default). */
+  preset: string | null;
 }
+
+/** Field names and label counts of a dataset's items: what submission checks read instead of the items. */
+export function datasetProfile(items: readonly DatasetItem[]): DatasetProfile {
+  const label_counts: Record<string, number> = {};
+  for (const it of items) {
+    const k = String(it.label ?? -1);
+    label_counts[k] = (label_counts[k] ?? 0) + 1;
+  }
+  return { fields: fieldNames(items), label_counts };
+}
+
+const builtinSummaries = new Map<string, DatasetSummary>();
 
 const isBuiltin = (name: string) => builtinDatasets().some((d) => d.name === name);
 
@@ -28,13 +45,22 @@ function unknownName(name: string): BadInputError {
 /** What a submission needs to check a job against its dataset. */
 export async function datasetSummary(db: Queryable, tenantId: string, name: string): Promise<DatasetSummary> {
   if (isBuiltin(name)) {
-    const d = loadBuiltinDataset(name);
-    return { name, kind: d.kind, has_labels: d.has_labels, n_items: d.items.length, answers: d.answers ?? null };
+    if (!builtinSummaries.has(name)) {
+      const d = loadBuiltinDataset(name);
+      builtinSummaries.set(name, { name, kind: d.kind, has_labels: d.has_labels, n_items: d.items.length, answers: d.answers ?? null, ...datasetProfile(d.items), preset: d.preset ?? null });
+    }
+    return builtinSummaries.get(name)!;
   }
   if (!isUuid(name)) throw unknownName(name);
-  const d = await getDataset(db, tenantId, name);
+  const d = await getDatasetProfile(db, tenantId, name);
   if (!d) throw NotFoundError.of(`dataset ${name}`);
-  return { name, kind: d.kind, has_labels: d.has_labels, n_items: d.n_items, answers: d.answers };
+  let profile = d.profile;
+  if (!profile) {
+    // Uploaded before profiles were kept (migrations/007): computed once from the items.
+    profile = datasetProfile((await getDataset(db, tenantId, name))?.items ?? []);
+    await setDatasetProfile(db, name, profile);
+  }
+  return { name, kind: d.kind, has_labels: d.has_labels, n_items: d.n_items, answers: d.answers, ...profile, preset: null };
 }
 
 /** The dataset's items, for the extract stage. */
@@ -43,7 +69,8 @@ export async function loadDataset(db: Queryable, tenantId: string, name: string)
   if (!isUuid(name)) throw unknownName(name);
   const d = await getDataset(db, tenantId, name);
   if (!d) throw NotFoundError.of(`dataset ${name} (it may have been deleted)`);
-  return { name: d.name, kind: d.kind, items: d.items, answers: d.answers ?? null, sha256: d.sha256, has_labels: d.has_labels } as Dataset;
+  // fields: templates of the extract stage resolve {{field}} placeholders against them, as submission did.
+  return { name: d.name, kind: d.kind, items: d.items, answers: d.answers ?? null, sha256: d.sha256, has_labels: d.has_labels, fields: fieldNames(d.items), preset: null } as unknown as Dataset;
 }
 
 export interface DatasetUpload {
@@ -63,7 +90,7 @@ export async function uploadDataset(deps: { config: Config; db: Queryable }, ten
   await assertStorageQuota(deps.db, tenantId, bytes);
   const row = await insertDataset(deps.db, tenantId, {
     name: parsed.name, kind: parsed.kind, sha256: parsed.sha256, items: parsed.items,
-    has_labels: parsed.has_labels, answers: parsed.answers ?? null, bytes,
+    has_labels: parsed.has_labels, answers: parsed.answers ?? null, bytes, profile: datasetProfile(parsed.items),
   });
   return { ...row, builtin: false, created_at: row.created_at.toISOString() };
 }

@@ -58,7 +58,7 @@ export async function processExtract(bull: BullJob<ExtractPayload>, deps: Extrac
   const pooling = spec.pooling ?? model.manifest.default_pooling;
 
   const dataset = limitItems(await loadDataset(db, row.tenant_id, spec.dataset), spec.max_items, spec.split.seed);
-  const templates = resolveTemplates(spec.templates, dataset.kind);
+  const templates = resolveTemplates(spec.templates, dataset.kind, dataset);
   const controls = parseControls(spec.controls);
   const conditions: { name: string; dataset: Dataset; control?: (typeof controls)[number] }[] = [{ name: 'clean', dataset }];
   for (const c of controls) {

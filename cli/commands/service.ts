@@ -2,7 +2,7 @@
 import { loadConfig } from '../../infra/config.ts';
 import { startApi } from '../../http/server.ts';
 import { startWorkers } from '../../workers/index.ts';
-import { createKey } from '../../services/keys.ts';
+import { createKey, tenantKeys } from '../../services/keys.ts';
 import { openDatabase } from '../../services/context.ts';
 import { parseArgs, required, UsageError } from '../args.ts';
 
@@ -47,10 +47,16 @@ export const workerMain = async () => serve({ api: false, worker: true });
 
 export async function keysMain(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, ['admin']);
-  if (positionals[0] !== 'create') throw new UsageError('usage: sonde keys create --tenant NAME [--admin]');
+  if (positionals[0] !== 'create' && positionals[0] !== 'list') throw new UsageError('usage: sonde keys create --tenant NAME [--admin] [--label TEXT] | sonde keys list --tenant NAME');
   const tenant = required(flags, 'tenant');
   const { db, close } = await openDatabase(loadConfig());
   try {
+    if (positionals[0] === 'list') {
+      const { keys } = await tenantKeys(db, tenant);
+      console.log('id\trole\tcreated\trevoked\tlabel');
+      for (const k of keys) console.log(`${k.id}\t${k.role}\t${k.created_at}\t${k.revoked_at ?? '-'}\t${k.label ?? ''}`);
+      return 0;
+    }
     const key = await createKey(db, { tenant, role: flags.admin ? 'admin' : 'user', label: typeof flags.label === 'string' ? flags.label : undefined });
     console.log(key.key);
     console.error(`key id ${key.id} for tenant ${key.tenant} (revoke: DELETE /v1/keys/${key.id})`);

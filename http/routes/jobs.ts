@@ -17,6 +17,7 @@ export function jobBody(row: jobs.JobRow, history?: jobs.JobEvent[]) {
     spec: row.spec,
     progress: { stage: row.progress_stage, done: row.progress_done, total: row.progress_total },
     error: row.error,
+    ...(row.admission ? { estimate: row.admission.estimate, warnings: row.admission.warnings } : {}),
     created_at: row.created_at.toISOString(),
     started_at: row.started_at?.toISOString() ?? null,
     finished_at: row.finished_at?.toISOString() ?? null,
@@ -38,6 +39,16 @@ export default async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
       reply.status(created ? 202 : 200).header('location', `/v1/jobs/${job.id}`);
       return jobBody(job);
     },
+  });
+
+  app.route({
+    ...routeSchema('estimateJob'),
+    handler: async (req) => jobs.estimateJobRequest(services, principalOf(req), req.body as JobRequest),
+  });
+
+  app.route({
+    ...routeSchema('getLimits'),
+    handler: async (req) => jobs.tenantLimits(services, principalOf(req).tenantId),
   });
 
   app.route({
@@ -66,7 +77,7 @@ export default async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
 
   app.route({
     ...routeSchema('getResults'),
-    handler: async (req) => jobs.jobResults(db, principalOf(req).tenantId, (req.params as { id: string }).id),
+    handler: async (req) => jobs.jobResults(db, principalOf(req).tenantId, (req.params as { id: string }).id, req.query as { limit?: number; cursor?: string }),
   });
 
   app.route({
