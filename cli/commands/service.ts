@@ -1,4 +1,6 @@
-/** Service-side commands: migrate, start/api/worker, keys. */
+/** Service-side commands: migrate, start/api/worker, keys, budgets. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../infra/config.ts';
 import { startApi } from '../../http/server.ts';
 import { startWorkers } from '../../workers/index.ts';
@@ -13,12 +15,68 @@ export async function migrateMain(): Promise<number> {
   return 0;
 }
 
+const CLI = fileURLToPath(new URL('../sonde.ts', import.meta.url));
+
+function tsxLoader(): string {
+  try {
+    return import.meta.resolve('tsx');
+  } catch {
+    return 'tsx';
+  }
+}
+
+/**
+ * `sonde start` with SONDE_ROLE=all: the workers run as a child process (`sonde worker`,
+ * the same environment), so nothing heavy ever runs on the API's event loop and a worker
+ * that dies (out of memory, killed) takes no request down with it. Restarted when it exits
+ * on its own, with a growing pause; stopped with SIGTERM (in-flight units finish).
+ */
+function superviseWorker(log: (m: string) => void): { stop(): Promise<void> } {
+  let child: ChildProcess | null = null;
+  let stopping = false;
+  let pause = 1_000;
+  let timer: NodeJS.Timeout | null = null;
+  const start = () => {
+    const startedAt = Date.now();
+    const c = fork(CLI, ['worker'], { execArgv: ['--import', tsxLoader()], stdio: 'inherit' });
+    child = c;
+    c.on('exit', (code, signal) => {
+      if (child === c) child = null;
+      if (stopping) return;
+      if (Date.now() - startedAt > 60_000) pause = 1_000;
+      log(`[worker] exited (${signal ?? `code ${code}`}); restarting in ${pause / 1000} s`);
+      timer = setTimeout(start, pause);
+      pause = Math.min(pause * 2, 30_000);
+    });
+  };
+  // Ctrl-C reaches the child too (same process group): its exit then is no crash.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { stopping = true; });
+  start();
+  return {
+    async stop() {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        const kill = setTimeout(() => c.kill('SIGKILL'), 120_000);
+        c.once('exit', () => { clearTimeout(kill); resolve(); });
+        c.kill('SIGTERM');
+      });
+    },
+  };
+}
+
 /** Runs until SIGTERM/SIGINT, then shuts down gracefully (in-flight units finish). */
 async function serve(roles: { api: boolean; worker: boolean }): Promise<number> {
   const config = loadConfig();
   await (await openDatabase(config)).close();
   const closers: (() => Promise<void>)[] = [];
-  if (roles.worker) {
+  if (roles.worker && roles.api) {
+    const w = superviseWorker((m) => console.log(m));
+    closers.push(() => w.stop());
+    console.log('[worker] started as a child process');
+  } else if (roles.worker) {
     const w = await startWorkers(config, (m) => console.log(`[worker] ${m}`));
     closers.push(() => w.close());
     console.log('[worker] started');
