@@ -14,6 +14,7 @@ import { withStore, type ServiceDeps } from '../services/context.ts';
 import { SPEC_PATH } from './spec.ts';
 import errors, { problemBody } from './plugins/errors.ts';
 import metrics from './plugins/metrics.ts';
+import textGuard from './plugins/text-guard.ts';
 import rateLimit from '@fastify/rate-limit';
 import auth from './plugins/auth.ts';
 import { AddressLimit } from './plugins/address-limit.ts';
@@ -67,6 +68,7 @@ export async function buildApp(base: Omit<AppDeps, 'services'> & { services?: Se
   });
   app.setValidatorCompiler(validators());
   await app.register(errors);
+  await app.register(textGuard);
   await app.register(swagger, { mode: 'static', specification: { path: SPEC_PATH, baseDir: '.' } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(metrics, { services: deps.services });

@@ -186,6 +186,11 @@ test('4. dataset text with U+0000 or a lone surrogate is a line-numbered 400, an
     assert.ok(!logLines.includes(secret), `the log holds dataset text: ${logLines.slice(0, 300)}`);
     assert.ok(!/"level":50/.test(logLines), 'no error was logged');
   }
+  // Raw (not JSON-escaped) in the uploaded text: refused before parsing, with the line.
+  const raw = await uploadDataset(alice.key, `{"text": "fine", "label": 1}\n{"text": "${secret} \u0000", "label": 0}`);
+  assert.equal(raw.statusCode, 400, raw.body);
+  assert.match(raw.json().detail, /body\.content contains a NUL character .* at line 2;/);
+  assert.ok(!raw.json().detail.includes(secret));
   // In a field column and in an answer word too.
   const field = await uploadDataset(alice.key, '{"text": "t", "label": 1, "topic": "a\\u0000"}\n{"text": "u", "label": 0}');
   assert.equal(field.statusCode, 400, field.body);
