@@ -22,6 +22,7 @@ Service:
   sonde api | sonde worker           one role only
   sonde keys create --tenant NAME [--admin] [--label TEXT]   print a new API key (stored hashed) and its id
   sonde keys list --tenant NAME      the tenant's key ids, roles, dates and labels (never the keys)
+  sonde budgets show|set --tenant NAME [--max-job-cpu-seconds N|default ...]   per-tenant job budgets (docs/limits.md)
   sonde demo                         run the default job end to end and print the comparison
 
 Client (SONDE_URL, SONDE_API_KEY):
@@ -44,6 +45,7 @@ const COMMANDS: Record<string, () => Promise<Main>> = {
   api: async () => (await import('./commands/service.ts')).apiMain,
   worker: async () => (await import('./commands/service.ts')).workerMain,
   keys: async () => (await import('./commands/service.ts')).keysMain,
+  budgets: async () => (await import('./commands/service.ts')).budgetsMain,
   demo: async () => (await import('./commands/demo.ts')).main,
   submit: async () => (await import('./commands/client.ts')).submitMain,
   status: async () => (await import('./commands/client.ts')).statusMain,

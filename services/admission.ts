@@ -96,13 +96,13 @@ export async function limitsOf(deps: { config: Config; db: Queryable }, tenantId
   return { budgets: await budgetsOf(deps, tenantId), fit: fitLimits(deps.config), max_concurrent_jobs: deps.config.maxConcurrentJobsPerTenant };
 }
 
-/** `sonde budgets set --tenant NAME --max-job-fits N …` (database access is the authority there). */
+/** `sonde budgets show|set --tenant NAME --max-job-fits N …` (database access is the authority there); an empty `set` only shows. */
 export async function setBudgets(deps: { config: Config; db: Queryable }, tenant: string, set: Partial<BudgetOverrides>) {
   const t = await findTenant(deps.db, tenant);
   if (!t) throw NotFoundError.of(`tenant "${tenant}"`);
   for (const [k, v] of Object.entries(set)) {
     if (v !== null && v !== undefined && !(Number.isFinite(v) && v > 0)) throw new BadInputError(`${k} must be a positive number (or "default")`);
   }
-  await setTenantBudgets(deps.db, t.id, set);
-  return limitsOf(deps, t.id);
+  if (Object.keys(set).length) await setTenantBudgets(deps.db, t.id, set);
+  return { tenant: t.name, ...(await limitsOf(deps, t.id)) };
 }

@@ -6,7 +6,8 @@ import { startApi } from '../../http/server.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { createKey, tenantKeys } from '../../services/keys.ts';
 import { openDatabase } from '../../services/context.ts';
-import { parseArgs, required, UsageError } from '../args.ts';
+import { parseArgs, required, str, UsageError } from '../args.ts';
+import { setBudgets } from '../../services/admission.ts';
 
 export async function migrateMain(): Promise<number> {
   const { applied, close } = await openDatabase(loadConfig(), 1, (l) => console.log(l));
@@ -118,6 +119,36 @@ export async function keysMain(argv: string[]): Promise<number> {
     const key = await createKey(db, { tenant, role: flags.admin ? 'admin' : 'user', label: typeof flags.label === 'string' ? flags.label : undefined });
     console.log(key.key);
     console.error(`key id ${key.id} for tenant ${key.tenant} (revoke: DELETE /v1/keys/${key.id})`);
+  } finally {
+    await close();
+  }
+  return 0;
+}
+
+const BUDGET_FLAGS = ['max-job-texts', 'max-job-activation-bytes', 'max-job-fits', 'max-job-cpu-seconds', 'max-concurrent-uploads'] as const;
+
+/** `sonde budgets show|set --tenant NAME [--max-job-cpu-seconds N|default …]`: a tenant's overrides in tenant_budgets. */
+export async function budgetsMain(argv: string[]): Promise<number> {
+  const { flags, positionals } = parseArgs(argv);
+  const usage = `usage: sonde budgets show --tenant NAME | sonde budgets set --tenant NAME [${BUDGET_FLAGS.map((f) => `--${f} N|default`).join(' ')}]`;
+  if (positionals[0] !== 'show' && positionals[0] !== 'set') throw new UsageError(usage);
+  const tenant = required(flags, 'tenant');
+  const config = loadConfig();
+  const { db, close } = await openDatabase(config);
+  try {
+    const set: Record<string, number | null> = {};
+    if (positionals[0] === 'set') {
+      for (const f of BUDGET_FLAGS) {
+        const v = str(flags, f);
+        if (v === undefined) continue;
+        const n = Number(v);
+        if (v !== 'default' && !(Number.isFinite(n) && n > 0)) throw new UsageError(`--${f} must be a positive number or "default", got "${v}"`);
+        set[f.replace(/-/g, '_')] = v === 'default' ? null : n;
+      }
+      if (!Object.keys(set).length) throw new UsageError(usage);
+    }
+    const limits = await setBudgets({ config, db }, tenant, set);
+    console.log(JSON.stringify(limits, null, 2));
   } finally {
     await close();
   }
