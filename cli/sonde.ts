@@ -18,7 +18,7 @@ const HELP = `sonde — unsupervised knowledge discovery in language models
 
 Service:
   sonde migrate                      create/update the Postgres schema
-  sonde start                        API + workers in one process (SONDE_ROLE=api|worker|all)
+  sonde start                        API, and the workers in a child process (SONDE_ROLE=api|worker|all)
   sonde api | sonde worker           one role only
   sonde keys create --tenant NAME [--admin] [--label TEXT]   print a new API key (stored hashed) and its id
   sonde keys list --tenant NAME      the tenant's key ids, roles, dates and labels (never the keys)

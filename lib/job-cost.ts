@@ -77,9 +77,9 @@ export const SECONDS_PER_RESAMPLE_PAIR = 4.4e-8;
 /** A fit unit's fixed cost: reading its rows from the store, compiling the kernels. */
 export const UNIT_OVERHEAD_SECONDS = 0.5;
 /** A fit child before it loads anything (Node, tsx, the probe library), resident. */
-export const FIT_CHILD_BASE_BYTES = 130 * 2 ** 20;
+export const FIT_CHILD_BASE_BYTES = 160 * 2 ** 20;
 /** Transient copies during one fit (train/test rows, normalised rows, differences) per activation byte of the largest condition. */
-export const FIT_TRANSIENT_FACTOR = 3;
+export const FIT_TRANSIENT_FACTOR = 3.5;
 /** What one fit's result keeps until the unit ends (direction, normaliser state, metrics), per dimension. */
 export const RESULT_BYTES_PER_DIM = 96;
 
