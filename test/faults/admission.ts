@@ -187,6 +187,21 @@ export async function admissionFaults(ctx: { env: NodeJS.ProcessEnv; config: Con
       const res = await fetch(new URL('/v1/activations', apiUrl), { method: 'POST', headers: { authorization: `Bearer ${ctx.key}` }, body: form });
       return (await res.json()).id as string;
     };
+    // The issue's upload: two 66 MB float16 arrays and a 67 MB label file of the wrong length.
+    const mem = (field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${api.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const rssBefore = mem('VmRSS');
+    const hwmBefore = mem('VmHWM');
+    const half = encodeNpy([33_000_000 / 1024 | 0, 1024], new Uint16Array((33_000_000 / 1024 | 0) * 1024).fill(0x3c00), '<f2');
+    const wrong = encodeNpy([67_000_000], new Int8Array(67_000_000));
+    const form = new FormData();
+    form.append('pos', new Blob([Buffer.from(half)]), 'pos.npy');
+    form.append('neg', new Blob([Buffer.from(half)]), 'neg.npy');
+    form.append('labels', new Blob([Buffer.from(wrong)]), 'labels.npy');
+    const lying = await fetch(new URL('/v1/activations', apiUrl), { method: 'POST', headers: { authorization: `Bearer ${ctx.key}` }, body: form });
+    const lyingBody = await lying.json();
+    await sleep(2_000);
+    check(lying.status === 400, `the mismatched upload answered ${lying.status}`);
+    lines.push(`66 MB + 66 MB f16, 67 MB labels ${lying.status} "${lyingBody.detail}"; API resident ${rssBefore.toFixed(0)} MiB before, peak ${Math.max(hwmBefore, mem('VmHWM')).toFixed(0)} MiB, ${mem('VmRSS').toFixed(0)} MiB 2 s after (issue: 295 → 1,860 → 1,470)`);
     const big = await upload(16_000, 512);
     const health = sampleHealth(apiUrl);
     const sub = await call('POST', '/v1/jobs', { activations: big, methods: ['pca', 'lr'], seeds: 2, bootstrap: 0 });
