@@ -8,7 +8,7 @@ import { errorKind, type ErrorKind } from '../lib/errors.ts';
 /** The one mapping from error kinds to exit codes (lib/errors.ts). */
 export function exitCode(kind: ErrorKind | null): number {
   switch (kind) {
-    case 'bad-input': case 'not-found': case 'too-large': case 'conflict': case 'forbidden': case 'unauthenticated': return 2;
+    case 'bad-input': case 'not-found': case 'too-large': case 'conflict': case 'unprocessable': case 'forbidden': case 'unauthenticated': return 2;
     case 'unavailable': return 3;
     default: return 1;
   }
@@ -18,9 +18,11 @@ const HELP = `sonde — unsupervised knowledge discovery in language models
 
 Service:
   sonde migrate                      create/update the Postgres schema
-  sonde start                        API + workers in one process (SONDE_ROLE=api|worker|all)
+  sonde start                        API, and the workers in a child process (SONDE_ROLE=api|worker|all)
   sonde api | sonde worker           one role only
-  sonde keys create --tenant NAME [--admin]   print a new API key (stored hashed)
+  sonde keys create --tenant NAME [--admin] [--label TEXT]   print a new API key (stored hashed) and its id
+  sonde keys list --tenant NAME      the tenant's key ids, roles, dates and labels (never the keys)
+  sonde budgets show|set --tenant NAME [--max-job-cpu-seconds N|default ...]   per-tenant job budgets (docs/limits.md)
   sonde demo                         run the default job end to end and print the comparison
 
 Client (SONDE_URL, SONDE_API_KEY):
@@ -51,6 +53,7 @@ const COMMANDS: Record<string, () => Promise<Main>> = {
   api: async () => (await import('./commands/service.ts')).apiMain,
   worker: async () => (await import('./commands/service.ts')).workerMain,
   keys: async () => (await import('./commands/service.ts')).keysMain,
+  budgets: async () => (await import('./commands/service.ts')).budgetsMain,
   demo: async () => (await import('./commands/demo.ts')).main,
   submit: async () => (await import('./commands/client.ts')).submitMain,
   status: async () => (await import('./commands/client.ts')).statusMain,

@@ -14,8 +14,10 @@ import { withStore, type ServiceDeps } from '../services/context.ts';
 import { SPEC_PATH } from './spec.ts';
 import errors, { problemBody } from './plugins/errors.ts';
 import metrics from './plugins/metrics.ts';
+import textGuard from './plugins/text-guard.ts';
 import rateLimit from '@fastify/rate-limit';
 import auth from './plugins/auth.ts';
+import { AddressLimit } from './plugins/address-limit.ts';
 import healthRoutes from './routes/health.ts';
 import jobRoutes from './routes/jobs.ts';
 import sweepRoutes from './routes/sweeps.ts';
@@ -70,11 +72,17 @@ export async function buildApp(base: Omit<AppDeps, 'services'> & { services?: Se
   });
   app.setValidatorCompiler(validators());
   await app.register(errors);
+  await app.register(textGuard);
   await app.register(swagger, { mode: 'static', specification: { path: SPEC_PATH, baseDir: '.' } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(metrics, { services: deps.services });
+  // Rate limits, in memory per API process: per client address before authentication
+  // (requests without a valid key), then per API key.
+  const anonymous = new AddressLimit(deps.config.rateLimitAnonPerMinute);
+  app.decorateRequest('countedAgainstAddress', false);
+  app.addHook('onRequest', anonymous.count);
   await app.register(auth, { db: deps.services.db });
-  // Per API key (or per address before authentication), in memory per API process.
+  app.addHook('onRequest', anonymous.refund);
   await app.register(rateLimit, {
     max: deps.config.rateLimitPerMinute,
     timeWindow: '1 minute',

@@ -57,9 +57,27 @@ export interface Config {
   /** Size the activation cache is pruned to (least recently used first) after each extraction. */
   activationCacheMaxBytes: number;
   maxConcurrentJobsPerTenant: number;
+  /** Requests per minute per client address that carry no valid API key (checked before authentication). */
+  rateLimitAnonPerMinute: number;
+  /** Uploads (datasets, activation sets) one tenant may have in flight at once, per API process. */
+  maxConcurrentUploads: number;
+  /** Per-job budgets (admission control); a tenant's row in tenant_budgets overrides each (migrations/007). */
+  budgets: JobBudgets;
   /** The API the CLI's client commands talk to, and the key they send. */
   apiUrl: string;
   apiKey: string;
+}
+
+/** What one job may cost (lib/job-cost.ts estimates it at submission; docs/limits.md). */
+export interface JobBudgets {
+  /** Texts through the model (two per contrast pair, over every condition). */
+  maxJobTexts: number;
+  /** Activation bytes the extraction writes (texts × hidden size × 4 × layers). */
+  maxJobActivationBytes: number;
+  /** Fits (methods × seeds × conditions × layers, templates and transfers included). */
+  maxJobFits: number;
+  /** Estimated CPU seconds of the fit stage. */
+  maxJobCpuSeconds: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -122,6 +140,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Recor
     maxStalledCount: int(env, 'SONDE_MAX_STALLED', 10),
     activationCacheMaxBytes: int(env, 'SONDE_ACTIVATION_CACHE_MAX_BYTES', 20 * 2 ** 30),
     maxConcurrentJobsPerTenant: int(env, 'SONDE_MAX_CONCURRENT_JOBS', 20),
+    rateLimitAnonPerMinute: int(env, 'SONDE_RATE_LIMIT_ANON', 60),
+    maxConcurrentUploads: int(env, 'SONDE_MAX_CONCURRENT_UPLOADS', 2),
+    budgets: {
+      maxJobTexts: int(env, 'SONDE_MAX_JOB_TEXTS', 1_000_000),
+      maxJobActivationBytes: int(env, 'SONDE_MAX_JOB_ACTIVATION_BYTES', 2 * 2 ** 30),
+      maxJobFits: int(env, 'SONDE_MAX_JOB_FITS', 20_000),
+      maxJobCpuSeconds: int(env, 'SONDE_MAX_JOB_CPU_SECONDS', 4 * 3600),
+    },
     apiUrl: env.SONDE_URL ?? 'http://127.0.0.1:8080',
     apiKey: env.SONDE_API_KEY ?? '',
   };

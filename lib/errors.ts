@@ -13,7 +13,8 @@ export type ErrorKind =
   | 'unauthenticated' // 401
   | 'forbidden' // 403
   | 'not-found' // 404, exit 2
-  | 'conflict' // 409/422: clashes with what is stored
+  | 'conflict' // 409: clashes with what is stored
+  | 'unprocessable' // 422: well-formed, but contradicts an earlier request (an Idempotency-Key reused with another body)
   | 'too-large' // 413: a body, an upload or a job over a size limit
   | 'quota' // 429: over a per-tenant or per-client budget; retry later
   | 'unavailable'; // 503, exit 3: a service (Postgres, Redis, the store) cannot be reached
@@ -52,6 +53,11 @@ export class NotFoundError extends SondeError {
 
 export class ConflictError extends SondeError {
   override readonly kind = 'conflict' as const;
+}
+
+/** Well-formed, but contradicts an earlier request (e.g. an Idempotency-Key reused with a different body). */
+export class UnprocessableError extends SondeError {
+  override readonly kind = 'unprocessable' as const;
 }
 
 export class TooLargeError extends SondeError {

@@ -27,6 +27,7 @@ export interface EvalSubset {
   name: string;
   where: ItemFilter;
 }
+import { validateMethodOptions } from './probe/options.ts';
 
 export const DEFAULT_METHODS: readonly MethodName[] = ['ccs', 'pca', 'nmf', 'kmeans', 'random', 'lr'];
 
@@ -114,8 +115,9 @@ export function normalizeJobRequest(req: JobRequest, known: { methods: readonly 
   if (Array.isArray(req.layers) && new Set(req.layers).size !== req.layers.length) {
     throw new JobSpecError('layers must not repeat');
   }
-  for (const m of Object.keys(req.method_options ?? {})) {
+  for (const [m, options] of Object.entries(req.method_options ?? {})) {
     if (!(methods as string[]).includes(m)) throw new JobSpecError(`method_options given for "${m}", which is not among the job's methods`);
+    validateMethodOptions(m as MethodName, options);
   }
   if (req.activations && (req.model || req.dataset || req.templates || req.layers || req.pooling || req.eval_datasets?.length)) {
     throw new JobSpecError('a job on uploaded activations takes no model, dataset, templates, layers, pooling or eval_datasets');

@@ -33,8 +33,36 @@ interface NpyLayout {
   size: number;
 }
 
+/**
+ * How many leading bytes hold the .npy header (magic, version, length, dict), or null when
+ * `buf` is too short to tell yet: what a streaming reader needs before `readNpyHeader`.
+ */
+export function npyHeaderSize(buf: Uint8Array, what = 'npy file'): number | null {
+  if (buf.length < 8) return null;
+  if (MAGIC.some((b, i) => buf[i] !== b)) throw new NpyError(`${what}: not a .npy file (bad magic bytes)`);
+  const major = buf[6];
+  if (major === 1) return buf.length < 10 ? null : 10 + (buf[8] | (buf[9] << 8));
+  if (major === 2 || major === 3) return buf.length < 12 ? null : 12 + new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(8, true);
+  throw new NpyError(`${what}: unsupported .npy version ${major}`);
+}
+
+/** The header alone (dtype, shape, where the data starts): checks before any data is read. */
+export function readNpyHeader(buf: Uint8Array, what = 'npy file'): { dtype: NpyDtype; shape: number[]; dataStart: number; itemSize: number; dataBytes: number } {
+  const { dtype, shape, dataStart, size } = npyHeaderOnly(buf, what);
+  return { dtype, shape, dataStart, itemSize: size, dataBytes: shape.reduce((a, b) => a * b, 1) * size };
+}
+
 /** Reads and checks a .npy header, including that the data length matches the shape. */
 function npyLayout(buf: Uint8Array, what: string): NpyLayout {
+  const layout = npyHeaderOnly(buf, what);
+  const count = layout.shape.reduce((a, b) => a * b, 1);
+  if (buf.length - layout.dataStart !== count * layout.size) {
+    throw new NpyError(`${what}: expected ${count * layout.size} data bytes for shape (${layout.shape.join(', ')}) ${layout.dtype}, found ${buf.length - layout.dataStart}`);
+  }
+  return layout;
+}
+
+function npyHeaderOnly(buf: Uint8Array, what: string): NpyLayout {
   if (buf.length < 10 || MAGIC.some((b, i) => buf[i] !== b)) {
     throw new NpyError(`${what}: not a .npy file (bad magic bytes)`);
   }
@@ -63,13 +91,9 @@ function npyLayout(buf: Uint8Array, what: string): NpyLayout {
   const size = ITEM_SIZE[dtype];
   if (!size) throw new NpyError(`${what}: unsupported dtype ${descr} (use float32, float64, int or bool, little-endian)`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (shape.some((n) => !Number.isInteger(n) || n < 0)) throw new NpyError(`${what}: bad shape (${shapeText})`);
-  const count = shape.reduce((a, b) => a * b, 1);
-  const dataStart = offset + headerLen;
-  if (buf.length - dataStart !== count * size) {
-    throw new NpyError(`${what}: expected ${count * size} data bytes for shape (${shape.join(', ')}) ${dtype}, found ${buf.length - dataStart}`);
-  }
-  return { dtype, shape, dataStart, size };
+  if (shape.some((n) => !Number.isSafeInteger(n) || n < 0)) throw new NpyError(`${what}: bad shape (${shapeText})`);
+  if (!Number.isSafeInteger(shape.reduce((a, b) => a * b, size))) throw new NpyError(`${what}: shape (${shapeText}) is too large`);
+  return { dtype, shape, dataStart: offset + headerLen, size };
 }
 
 export function parseNpy(buf: Uint8Array, what = 'npy file'): NpyArray {
@@ -172,6 +196,11 @@ export function npyToLabels(a: NpyArray, what = 'labels file', opts: { unknown?:
     out[i] = v;
   }
   return out;
+}
+
+/** The .npy header encodeNpy writes (so a hash over header + data equals one over the encoded file). */
+export function encodeNpyHeader(dtype: string, shape: number[]): Uint8Array {
+  return header(dtype, shape);
 }
 
 function header(dtype: string, shape: number[]): Uint8Array {

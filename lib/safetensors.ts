@@ -25,6 +25,56 @@ function bf16(u: number): number {
   return b.getFloat32(0);
 }
 
+export interface TensorInfo {
+  dtype: string;
+  shape: number[];
+  /** Byte offsets in the data section (after the header). */
+  begin: number;
+  end: number;
+}
+
+/** Bytes of the header (the 8-byte length and the JSON), or null when `buf` is too short to tell. */
+export function safetensorsHeaderSize(buf: Uint8Array, what = 'safetensors file'): number | null {
+  if (buf.length < 8) return null;
+  const n = Number(new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getBigUint64(0, true));
+  if (n <= 0 || n > MAX_HEADER) throw new SafetensorsError(`${what}: bad header length ${n}`);
+  return 8 + n;
+}
+
+/**
+ * The header alone: every tensor's dtype, shape and data offsets (checked against each
+ * other), and the total file size they imply, so a reader can refuse a file before its data.
+ */
+export function readSafetensorsHeader(buf: Uint8Array, what = 'safetensors file'): { tensors: Map<string, TensorInfo>; dataStart: number; totalBytes: number } {
+  const size = safetensorsHeaderSize(buf, what);
+  if (size === null) throw new SafetensorsError(`${what}: too short to be safetensors`);
+  if (size > buf.length) throw new SafetensorsError(`${what}: bad header length ${size - 8}`);
+  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, size)));
+  } catch {
+    throw new SafetensorsError(`${what}: header is not valid JSON`);
+  }
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError(`${what}: header must be a JSON object`);
+  const tensors = new Map<string, TensorInfo>();
+  let end = 0;
+  for (const [name, t] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    if (!t || typeof t !== 'object') throw new SafetensorsError(`${what}: tensor "${name}" has no description`);
+    const itemSize = SIZES[t.dtype];
+    if (!itemSize) throw new SafetensorsError(`${what}: tensor "${name}" has unsupported dtype ${String(t.dtype)}`);
+    if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new SafetensorsError(`${what}: tensor "${name}" has a bad shape`);
+    const [begin, stop] = Array.isArray(t.data_offsets) ? t.data_offsets : [NaN, NaN];
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(stop) || begin < 0 || stop - begin !== count * itemSize) {
+      throw new SafetensorsError(`${what}: tensor "${name}" data offsets do not match its shape and dtype`);
+    }
+    tensors.set(name, { dtype: t.dtype, shape: t.shape, begin, end: stop });
+    end = Math.max(end, stop);
+  }
+  return { tensors, dataStart: size, totalBytes: size + end };
+}
+
 export function parseSafetensors(buf: Uint8Array, what = 'safetensors file'): Map<string, Tensor> {
   if (buf.length < 8) throw new SafetensorsError(`${what}: too short to be safetensors`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -9,15 +9,179 @@ import type { Queryable } from '../infra/db/pool.ts';
 import { activationSetLabels, getActivationSet, insertActivationSet, listActivationSets as listStored, type ActivationSet } from '../infra/db/activations.ts';
 import { activationKey, type ActivationKeyParts } from '../infra/store/activation-store.ts';
 import type { Stores } from '../infra/store/index.ts';
-import { BadInputError } from '../lib/errors.ts';
-import { encodeMat, npyToLabels, npyToMat, parseNpy, type NpyArray } from '../lib/npy.ts';
-import { SafetensorsError, parseSafetensors, type Tensor } from '../lib/safetensors.ts';
+import { BadInputError, TooLargeError } from '../lib/errors.ts';
+import { NpyError, encodeNpyHeader, npyHeaderSize, readNpyHeader } from '../lib/npy.ts';
+import { SafetensorsError, readSafetensorsHeader, safetensorsHeaderSize, type TensorInfo } from '../lib/safetensors.ts';
+import { decodeFloat32, decodeLabels, isFloatDtype } from '../lib/array-decode.ts';
 import type { Mat } from '../lib/tensor.ts';
 import { assertStorageQuota } from './quota.ts';
 
-export interface UploadedFile {
-  buf: Buffer;
+/** One array of an upload as its header describes it, with its data bytes once read. */
+interface ArrayPart {
+  dtype: string;
+  shape: number[];
   filename: string;
+  /** The data section, exactly as many bytes as the header says. */
+  data: Uint8Array;
+}
+
+type Field = 'pos' | 'neg' | 'labels';
+const FIELDS = ['pos', 'neg', 'labels', 'file'] as const;
+/** Longest header accepted before the data (a safetensors header of three tensors is a few hundred bytes). */
+const MAX_HEADER_BYTES = 1 << 20;
+
+/**
+ * An activation upload read part by part from a stream: each file's header (the .npy or
+ * safetensors header gives dtype and shape) is read and checked against the parts seen so
+ * far — pos and neg n×d floats of the same shape, labels n values, the size limit and the
+ * tenant's storage quota — before its data is read, and nothing is decoded until every
+ * part has arrived. A mismatch costs the bytes of the headers, not of the bodies.
+ */
+export class ActivationUpload {
+  private arrays = new Map<Field, ArrayPart>();
+  private shapes = new Map<Field, { shape: number[]; dtype: string; filename: string }>();
+  private quotaChecked = false;
+
+  constructor(private readonly deps: { db: Queryable }, private readonly tenantId: string, private readonly maxBytes: number) {}
+
+  /** Reads one file part (`field` pos, neg, labels, or file: one safetensors with those tensors). */
+  async addFile(field: string, filename: string, stream: AsyncIterable<Uint8Array>): Promise<void> {
+    if (!(FIELDS as readonly string[]).includes(field)) throw new BadInputError(`unexpected file field "${field}" (use pos, neg, labels or file)`);
+    const name = filename || field;
+    const reader = new ChunkReader(stream);
+    const head = await reader.readAtLeast(12);
+    const npy = head[0] === 0x93 && head[1] === 0x4e;
+    if (field !== 'file' && npy) {
+      const size = npyHeaderSize(await reader.readAtLeast(Math.min(MAX_HEADER_BYTES, npyHeaderSize(head, name) ?? 12)), name);
+      if (size === null || size > MAX_HEADER_BYTES) throw new NpyError(`${name}: truncated or oversized header`);
+      const h = readNpyHeader(await reader.readAtLeast(size), name);
+      await this.expect(field as Field, { shape: h.shape, dtype: h.dtype, filename: name }, h.dataBytes);
+      const all = await reader.readExactly(h.dataStart + h.dataBytes, name);
+      this.arrays.set(field as Field, { dtype: h.dtype, shape: h.shape, filename: name, data: all.subarray(h.dataStart) });
+      return;
+    }
+    if (npy) throw new BadInputError(`${name}: field "file" takes one .safetensors holding pos, neg and labels; send .npy files as pos, neg, labels`);
+    const hs = safetensorsHeaderSize(head.length >= 8 ? head : await reader.readAtLeast(8), name);
+    if (hs === null || hs > MAX_HEADER_BYTES) throw new SafetensorsError(`${name}: bad header length ${hs === null ? 0 : hs - 8}`);
+    const { tensors, dataStart, totalBytes } = readSafetensorsHeader(await reader.readAtLeast(hs), name);
+    const wanted: [Field, TensorInfo][] = [];
+    if (field === 'file') {
+      if (this.shapes.size) throw new BadInputError('send either one safetensors "file" or separate pos/neg/labels files, not both');
+      for (const f of ['pos', 'neg', 'labels'] as const) { const t = tensors.get(f); if (t) wanted.push([f, t]); }
+    } else {
+      const t = tensors.get(field) ?? (tensors.size === 1 ? [...tensors.values()][0] : undefined);
+      if (!t) throw new SafetensorsError(`${name}: no tensor named "${field}" (found ${[...tensors.keys()].join(', ') || 'none'})`);
+      wanted.push([field as Field, t]);
+    }
+    for (const [f, t] of wanted) await this.expect(f, { shape: t.shape, dtype: t.dtype, filename: name }, totalBytes - dataStart);
+    const all = await reader.readExactly(totalBytes, name);
+    for (const [f, t] of wanted) this.arrays.set(f, { dtype: t.dtype, shape: t.shape, filename: name, data: all.subarray(dataStart + t.begin, dataStart + t.end) });
+  }
+
+  /** The checks a header allows, against every header seen before. */
+  private async expect(field: Field, a: { shape: number[]; dtype: string; filename: string }, dataBytes: number): Promise<void> {
+    if (this.shapes.has(field)) throw new BadInputError(`${field} was sent twice`);
+    if (dataBytes > this.maxBytes) throw new TooLargeError(`${a.filename}: ${dataBytes} bytes of data, over the upload limit of ${this.maxBytes} bytes (SONDE_UPLOAD_LIMIT)`);
+    if (field === 'labels') {
+      if (a.shape.length !== 1) throw new NpyError(`${a.filename}: expected a 1-D array of labels, got shape (${a.shape.join(', ')})`);
+    } else {
+      if (a.shape.length !== 2) throw new NpyError(`${a.filename}: expected a 2-D array (n×d), got shape (${a.shape.join(', ')})`);
+      if (!isFloatDtype(a.dtype)) throw new NpyError(`${a.filename}: expected float32 or float64 activations, got ${a.dtype}`);
+      const [n, d] = a.shape;
+      if (n < 4 || d < 1) throw new BadInputError(`need at least 4 pairs of at least 1 dimension (got ${n}×${d})`);
+    }
+    this.shapes.set(field, a);
+    const pos = this.shapes.get('pos') ?? this.shapes.get('neg');
+    const other = this.shapes.get('pos') && this.shapes.get('neg') ? this.shapes.get('neg') : null;
+    if (pos && other && (pos.shape[0] !== other.shape[0] || pos.shape[1] !== other.shape[1])) {
+      throw new BadInputError(`pos is ${pos.shape[0]}×${pos.shape[1]} but neg is ${other.shape[0]}×${other.shape[1]}; they must match`);
+    }
+    const labels = this.shapes.get('labels');
+    if (pos && labels && labels.shape[0] !== pos.shape[0]) throw new BadInputError(`${labels.shape[0]} labels for ${pos.shape[0]} pairs`);
+    if (pos && !this.quotaChecked) {
+      this.quotaChecked = true;
+      const [n, d] = pos.shape;
+      await assertStorageQuota(this.deps.db, this.tenantId, n * d * 4 * 2 + n);
+    }
+  }
+
+  /** Every part has arrived: decode to float32 and 0/1 labels (float64 beyond float32 range, NaN and ∞ refused). */
+  finish(): { pos: Mat; neg: Mat; labels: Int8Array | null } {
+    const posA = this.arrays.get('pos');
+    const negA = this.arrays.get('neg');
+    if (!posA || !negA) throw new BadInputError('both pos and neg activations are required');
+    const mat = (a: ArrayPart, what: string): Mat => {
+      const [n, d] = a.shape;
+      const data = decodeFloat32(a.data, a.dtype, n * d, d, `${what} (${a.filename})`);
+      this.arrays.delete(what as Field); // the raw bytes can go once decoded
+      return { rows: n, cols: d, data };
+    };
+    const pos = mat(posA, 'pos');
+    const neg = mat(negA, 'neg');
+    const l = this.arrays.get('labels');
+    const labels = l ? decodeLabels(l.data, l.dtype, l.shape[0], `labels (${l.filename})`) : null;
+    return { pos, neg, labels };
+  }
+}
+
+/** Reads a byte stream in pieces: enough for a header first, then exactly the expected total. */
+class ChunkReader {
+  private chunks: Uint8Array[] = [];
+  private have = 0;
+  private done = false;
+  private it: AsyncIterator<Uint8Array>;
+
+  constructor(stream: AsyncIterable<Uint8Array>) {
+    this.it = stream[Symbol.asyncIterator]();
+  }
+
+  private async pull(): Promise<boolean> {
+    if (this.done) return false;
+    const next = await this.it.next();
+    if (next.done) {
+      this.done = true;
+      return false;
+    }
+    this.chunks.push(next.value);
+    this.have += next.value.length;
+    return true;
+  }
+
+  private joined(): Uint8Array {
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? new Uint8Array(0);
+  }
+
+  /** At least `n` bytes from the start (fewer only when the stream ends first). */
+  async readAtLeast(n: number): Promise<Uint8Array> {
+    while (this.have < n && (await this.pull()));
+    return this.joined();
+  }
+
+  /** The whole stream, which must be exactly `total` bytes: copied once into a buffer of that size. */
+  async readExactly(total: number, what: string): Promise<Uint8Array> {
+    const out = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (const c of this.chunks) {
+      if (at + c.length > total) throw this.mismatch(total, what, at + c.length);
+      out.set(c, at);
+      at += c.length;
+    }
+    this.chunks = [];
+    while (!this.done) {
+      const next = await this.it.next();
+      if (next.done) { this.done = true; break; }
+      if (at + next.value.length > total) throw this.mismatch(total, what, at + next.value.length);
+      out.set(next.value, at);
+      at += next.value.length;
+    }
+    if (at !== total) throw this.mismatch(total, what, at);
+    return out;
+  }
+
+  private mismatch(total: number, what: string, found: number) {
+    return new BadInputError(`${what}: its header promises ${total} bytes in all but the file has ${found > total ? 'more' : found} bytes (truncated or padded)`);
+  }
 }
 
 /** The store entry of an uploaded set: keyed by its content, like every other entry. */
@@ -26,49 +190,27 @@ export function uploadKeyParts(sha256: string): ActivationKeyParts {
   return { modelSha256: crypto.createHash('sha256').update('sonde:uploaded-activations/1').digest('hex'), dataSha256: sha256, template: 'upload', pooling: 'last' };
 }
 
-const asNpy = (t: Tensor): NpyArray => ({ dtype: t.dtype.startsWith('F') || t.dtype === 'BF16' ? '<f8' : '<i8', shape: t.shape, values: t.values });
-
-/** One uploaded file → an array, whichever of the two formats it is in. */
-function readArray(buf: Buffer, filename: string, tensorName: string): NpyArray {
-  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (bytes[0] === 0x93 && bytes[1] === 0x4e) return parseNpy(bytes, filename);
-  const tensors = parseSafetensors(bytes, filename);
-  const t = tensors.get(tensorName) ?? (tensors.size === 1 ? [...tensors.values()][0] : undefined);
-  if (!t) throw new SafetensorsError(`${filename}: no tensor named "${tensorName}" (found ${[...tensors.keys()].join(', ') || 'none'})`);
-  return asNpy(t);
-}
-
-/** pos, neg and optional labels from files `pos`, `neg`, `labels`, or one safetensors `file` holding them. */
-export function decodeActivationFiles(files: Map<string, UploadedFile>): { pos: Mat; neg: Mat; labels: Int8Array | null } {
-  const single = files.get('file');
-  const get = (field: 'pos' | 'neg' | 'labels'): NpyArray | null => {
-    const f = files.get(field);
-    if (f) return readArray(f.buf, f.filename, field);
-    if (single) {
-      const t = parseSafetensors(new Uint8Array(single.buf), single.filename).get(field);
-      return t ? asNpy(t) : null;
+/**
+ * The sha256 an upload has always been keyed by: over pos.npy, neg.npy (as encodeMat writes
+ * them) and the labels; a set of several layers hashes every layer's pos and neg in order.
+ */
+function contentSha256(layers: readonly { pos: Mat; neg: Mat }[], labels: Int8Array | null): string {
+  const h = crypto.createHash('sha256');
+  for (const { pos, neg } of layers) {
+    for (const m of [pos, neg]) {
+      h.update(encodeNpyHeader('<f4', [m.rows, m.cols]));
+      h.update(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
     }
-    return null;
-  };
-  const posA = get('pos');
-  const negA = get('neg');
-  if (!posA || !negA) throw new BadInputError('both pos and neg activations are required');
-  const pos = npyToMat(posA, 'pos');
-  const neg = npyToMat(negA, 'neg');
-  const labelsA = get('labels');
-  const labels = labelsA ? npyToLabels(labelsA, 'labels', { unknown: true }) : null;
-  if (pos.rows !== neg.rows || pos.cols !== neg.cols) throw new BadInputError(`pos is ${pos.rows}×${pos.cols} but neg is ${neg.rows}×${neg.cols}; they must match`);
-  if (pos.rows < 4 || pos.cols < 1) throw new BadInputError(`need at least 4 pairs of at least 1 dimension (got ${pos.rows}×${pos.cols})`);
-  if (labels && labels.length !== pos.rows) throw new BadInputError(`${labels.length} labels for ${pos.rows} pairs`);
-  return { pos, neg, labels };
+  }
+  return h.update(labels ?? new Int8Array()).digest('hex');
 }
 
 export async function createActivationSet(
   deps: { db: Queryable; stores: Stores },
   tenantId: string,
-  upload: { name: string; files: Map<string, UploadedFile> },
+  upload: { name: string; arrays: { pos: Mat; neg: Mat; labels: Int8Array | null } },
 ) {
-  const { pos, neg, labels } = decodeActivationFiles(upload.files);
+  const { pos, neg, labels } = upload.arrays;
   return storeActivationSet(deps, tenantId, { name: upload.name, layers: [{ pos, neg }], labels });
 }
 
@@ -94,10 +236,7 @@ export async function storeActivationSet(
   }
   const bytes = pos.data.byteLength * 2 * set.layers.length + (set.labels?.length ?? 0);
   await assertStorageQuota(deps.db, tenantId, bytes);
-  const hash = crypto.createHash('sha256');
-  for (const l of set.layers) hash.update(encodeMat(l.pos)).update(encodeMat(l.neg));
-  hash.update(set.labels ?? new Int8Array());
-  const sha256 = hash.digest('hex');
+  const sha256 = contentSha256(set.layers, set.labels);
   const parts = uploadKeyParts(sha256);
   const key = activationKey(parts);
   for (const [layer, l] of set.layers.entries()) {

@@ -5,10 +5,10 @@
  */
 import type { Config } from '../infra/config.ts';
 import type { Queryable } from '../infra/db/pool.ts';
-import { getDataset, getDatasetSummaries, insertDataset, listDatasets as listStored } from '../infra/db/datasets.ts';
+import { getDataset, getDatasetProfile, getDatasetSummaries, insertDataset, listDatasets as listStored, setDatasetProfile, type DatasetProfile } from '../infra/db/datasets.ts';
 import {
-  builtinDatasets, listPresets as presetList, loadBuiltinDataset, parseUpload, resolveTemplates,
-  type Dataset, type DatasetKind, type PresetInfo, type Template, type TemplateSpec, type TableFormat,
+  builtinDatasets, fieldNames, listPresets as presetList, loadBuiltinDataset, parseUpload, resolveTemplates,
+  type Dataset, type DatasetItem, type DatasetKind, type PresetInfo, type Template, type TemplateSpec, type TableFormat,
 } from '../lib/data/index.ts';
 import { BadInputError, NotFoundError } from '../lib/errors.ts';
 import { isUuid } from '../lib/ids.ts';
@@ -25,9 +25,21 @@ export interface DatasetSummary {
   fields: string[];
   label_sets: string[];
   preset: string | null;
-  /** Each item's fields, for checking a job's item filters at submission. */
-  itemFields: (Record<string, string> | undefined)[];
+  /** Items per primary label ("0", "1"; "-1" unknown; multiclass: the right choice's index). */
+  label_counts: Record<string, number>;
 }
+
+/** Field names and label counts of a dataset's items: what submission checks read instead of the items. */
+export function datasetProfile(items: readonly DatasetItem[]): DatasetProfile {
+  const label_counts: Record<string, number> = {};
+  for (const it of items) {
+    const k = String(it.label ?? -1);
+    label_counts[k] = (label_counts[k] ?? 0) + 1;
+  }
+  return { fields: fieldNames(items), label_counts };
+}
+
+const builtinSummaries = new Map<string, DatasetSummary>();
 
 const isBuiltin = (name: string) => builtinDatasets().some((d) => d.name === name);
 
@@ -37,11 +49,28 @@ function unknownName(name: string): BadInputError {
 
 /** What a submission needs to check a job against its dataset. */
 export async function datasetSummary(db: Queryable, tenantId: string, name: string): Promise<DatasetSummary> {
-  const d = await loadDataset(db, tenantId, name);
+  if (isBuiltin(name)) {
+    if (!builtinSummaries.has(name)) {
+      const d = loadBuiltinDataset(name);
+      builtinSummaries.set(name, {
+        name, kind: d.kind, has_labels: d.has_labels, n_items: d.items.length, n_labelled: d.n_labelled, answers: d.answers ?? null,
+        fields: d.fields, label_sets: d.label_sets, preset: d.preset ?? null, label_counts: datasetProfile(d.items).label_counts,
+      });
+    }
+    return builtinSummaries.get(name)!;
+  }
+  if (!isUuid(name)) throw unknownName(name);
+  const d = await getDatasetProfile(db, tenantId, name);
+  if (!d) throw NotFoundError.of(`dataset ${name}`);
+  let profile = d.profile;
+  if (!profile) {
+    // Uploaded before profiles were kept (migrations/007): computed once from the items.
+    profile = datasetProfile((await getDataset(db, tenantId, name))?.items ?? []);
+    await setDatasetProfile(db, name, profile);
+  }
   return {
-    name, kind: d.kind, has_labels: d.items.some((it) => it.label !== undefined), n_items: d.items.length,
-    n_labelled: d.items.filter((it) => it.label !== undefined).length, answers: d.answers ?? null,
-    fields: d.fields, label_sets: d.label_sets, preset: d.preset, itemFields: d.items.map((it) => it.fields),
+    name, kind: d.kind, has_labels: d.has_labels, n_items: d.n_items, n_labelled: d.n_labelled, answers: d.answers,
+    fields: d.fields, label_sets: d.label_sets, preset: d.preset, label_counts: profile.label_counts,
   };
 }
 
@@ -119,7 +148,7 @@ export async function uploadDataset(deps: { config: Config; db: Queryable }, ten
   const row = await insertDataset(deps.db, tenantId, {
     name: dataset.name, kind: dataset.kind, sha256: dataset.sha256, items: dataset.items, has_labels: dataset.has_labels,
     n_labelled: dataset.n_labelled, answers: dataset.answers ?? null, preset: dataset.preset, fields: dataset.fields,
-    label_sets: dataset.label_sets, bytes,
+    label_sets: dataset.label_sets, bytes, profile: datasetProfile(dataset.items),
   });
   return { ...row, builtin: false, created_at: row.created_at.toISOString(), templates: templates.map((t) => t.id) };
 }

@@ -3,79 +3,83 @@
  * one transaction), list, inspect, cancel, results, probes and their logit-lens readouts.
  * The worker side of a job's life is services/pipeline.ts.
  */
+import crypto from 'node:crypto';
 import type { Queryable } from '../infra/db/pool.ts';
 import { withTransaction } from '../infra/db/pool.ts';
 import * as jobsDb from '../infra/db/jobs.ts';
-import { listAgreements, listResults, listSkips, getProbe as getStoredProbe } from '../infra/db/results.ts';
+import { listAgreements, listResults, listSkips, getProbe as getStoredProbe, type ResultKey, type ResultRowOut } from '../infra/db/results.ts';
 import { bestLayers, bestLayersByMetric, elkGaps, evaluations } from '../infra/db/views.ts';
 import { stats } from '../lib/report/table.ts';
-import { getActivationSet } from '../infra/db/activations.ts';
 import { lockTenant } from '../infra/db/tenants.ts';
 import { normalizeJobRequest, ZERO_SHOT, type JobRequest, type JobSpec } from '../lib/job-spec.ts';
 import { METHODS } from '../lib/probe/index.ts';
-import { checkControlsForDataset, parseControls, DEFAULT_BUILTIN_DATASET } from '../lib/data/index.ts';
+import { DEFAULT_BUILTIN_DATASET } from '../lib/data/index.ts';
+import { estimateJob } from '../lib/job-cost.ts';
 import { comparisonTable } from '../lib/report/table.ts';
 import { loadUnembedding, logitLens, type Unembedding } from '../lib/models/logit-lens.ts';
-import { BadInputError, NotFoundError, UnavailableError } from '../lib/errors.ts';
+import { BadInputError, NotFoundError, TooLargeError, UnavailableError, UnprocessableError } from '../lib/errors.ts';
 import { isUuid } from '../lib/ids.ts';
 import type { ServiceDeps } from './context.ts';
-import { datasetSummary, type DatasetSummary } from './datasets.ts';
-import { matchItems, type ItemFilter } from '../lib/fit/index.ts';
-import { modelInfo, resolveModel } from './models.ts';
+import { resolveModel } from './models.ts';
+import { removeJobArtefacts } from './pipeline.ts';
+import { admitJob, assertWithinBudgets, limitsOf, type Admission } from './admission.ts';
+import { checkJob } from './job-checks.ts';
 import { assertJobSlot } from './quota.ts';
 import type { Principal } from './keys.ts';
 
 export type JobRow = jobsDb.JobRow;
 export type JobEvent = { status: string; detail: string | null; at: Date };
 
-/** Checks a normalised spec against what it names: model, datasets, controls, activation set. */
-async function checkResources(deps: ServiceDeps, tenantId: string, spec: JobSpec): Promise<void> {
-  if (spec.activations) {
-    const set = await getActivationSet(deps.db, tenantId, spec.activations);
-    if (!set) throw NotFoundError.of(`activation set ${spec.activations}`);
-    return;
+/** A stable JSON of a value (object keys sorted), so the same request always hashes the same. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
   }
-  await modelInfo(deps, tenantId, spec.model);
-  // Unlabelled and partly labelled datasets are fine: unsupervised methods need no labels,
-  // supervised ones are skipped (with the reason) where no labelled training items exist.
-  const dataset = await datasetSummary(deps.db, tenantId, spec.dataset);
-  for (const name of spec.eval_datasets) await datasetSummary(deps.db, tenantId, name);
-  checkControlsForDataset(parseControls(spec.controls), dataset);
-  checkItemFilters(spec, dataset);
+  return JSON.stringify(v) ?? 'null';
 }
 
-/** Item filters must name the dataset's fields and select some items. */
-function checkItemFilters(spec: JobSpec, dataset: DatasetSummary): void {
-  const filters: [string, ItemFilter | null | undefined][] = [
-    ['split.train_where', spec.split.train_where], ['split.test_where', spec.split.test_where],
-    ...spec.eval_subsets.map((e): [string, ItemFilter] => [`eval_subsets "${e.name}"`, e.where]),
-  ];
-  for (const [what, f] of filters) {
-    if (!f) continue;
-    const unknown = Object.keys(f).filter((k) => !dataset.fields.includes(k));
-    if (unknown.length) throw new BadInputError(`${what} names field(s) ${unknown.join(', ')} that dataset "${spec.dataset}" does not have (its fields: ${dataset.fields.join(', ') || 'none'})`);
-    if (matchItems(dataset.itemFields, f).length === 0) throw new BadInputError(`${what} matches no item of dataset "${spec.dataset}"`);
-  }
-}
-
-/** A request's normalised spec, checked against what it names: every check a submission makes before its transaction (sweeps make them too). */
-export async function prepareJob(deps: ServiceDeps, tenantId: string, request: JobRequest): Promise<JobSpec> {
-  const spec = normalizeJobRequest(request, { methods: [...METHODS, ZERO_SHOT], defaultDataset: DEFAULT_BUILTIN_DATASET });
-  await checkResources(deps, tenantId, spec);
-  return spec;
-}
+const normalize = (request: JobRequest) => normalizeJobRequest(request, { methods: [...METHODS, ZERO_SHOT], defaultDataset: DEFAULT_BUILTIN_DATASET });
 
 /**
- * Submits a job. An `idempotencyKey` seen before returns the first job (created: false).
- * The quota check, the insert and the enqueue happen under the tenant's lock in one
- * transaction: when Redis is down nothing is stored and the caller may retry (503).
+ * A request's normalised spec, checked against everything it names (services/job-checks.ts),
+ * estimated and held against the tenant's budgets (services/admission.ts): all a submission
+ * does before its transaction. Each job of a sweep goes through it too.
+ */
+export async function prepareJob(deps: ServiceDeps, tenantId: string, request: JobRequest): Promise<{ spec: JobSpec; admission: Admission }> {
+  const spec = normalize(request);
+  return { spec, admission: await admitJob(deps, tenantId, spec) };
+}
+
+/** Sha256 of the normalised request: two bodies that mean the same job (defaults spelled out or not) hash the same. */
+export const requestSha256 = (spec: JobSpec) => crypto.createHash('sha256').update(canonicalJson(spec)).digest('hex');
+
+
+/**
+ * Submits a job. Everything that can be checked against what the job names is checked
+ * first, and the job's cost is held against the tenant's budgets (services/admission.ts).
+ * An `idempotencyKey` seen before returns the first job (created: false) when the request
+ * is the same, and is a 422 when it is not. The quota check, the insert and the enqueue
+ * happen under the tenant's lock in one transaction: when Redis is down nothing is stored
+ * and the caller may retry (503).
  */
 export async function submitJob(deps: ServiceDeps, principal: Principal, request: JobRequest, idempotencyKey: string | null) {
-  const spec = await prepareJob(deps, principal.tenantId, request);
+  const { spec, admission } = await prepareJob(deps, principal.tenantId, request);
+  const hash = requestSha256(spec);
   return withTransaction(deps.db, async (tx) => {
     await lockTenant(tx, principal.tenantId);
-    const insert = () => jobsDb.insertJob(tx, { tenantId: principal.tenantId, model: spec.model, dataset: spec.dataset, spec, idempotencyKey });
-    if (idempotencyKey && (await jobsDb.findByIdempotencyKey(tx, principal.tenantId, idempotencyKey))) return insert();
+    const insert = () => jobsDb.insertJob(tx, {
+      tenantId: principal.tenantId, model: spec.model, dataset: spec.dataset, spec, idempotencyKey, requestSha256: hash, admission,
+    });
+    const earlier = idempotencyKey ? await jobsDb.findByIdempotencyKey(tx, principal.tenantId, idempotencyKey) : null;
+    if (earlier) {
+      if (earlier.request_sha256 && earlier.request_sha256 !== hash) {
+        throw new UnprocessableError(`Idempotency-Key "${idempotencyKey}" was used for job ${earlier.id} with a different request; use a new key for a new job`, {
+          extra: { job_id: earlier.id },
+        });
+      }
+      return insert();
+    }
     await assertJobSlot(tx, principal.tenantId, deps.config.maxConcurrentJobsPerTenant);
     const out = await insert();
     if (out.created) {
@@ -87,6 +91,25 @@ export async function submitJob(deps: ServiceDeps, principal: Principal, request
     }
     return out;
   });
+}
+
+/** The caller's budgets and the fit limits (GET /v1/limits). */
+export const tenantLimits = (deps: ServiceDeps, tenantId: string) => limitsOf(deps, tenantId);
+
+/** What a job would cost and whether it fits the tenant's budgets, without submitting it (POST /v1/jobs/estimate). */
+export async function estimateJobRequest(deps: ServiceDeps, principal: Principal, request: JobRequest) {
+  const spec = normalize(request);
+  const facts = await checkJob(deps, principal.tenantId, spec);
+  const estimate = estimateJob(spec, facts.cost);
+  const { budgets, fit } = await limitsOf(deps, principal.tenantId);
+  let exceeded: unknown[] = [];
+  try {
+    assertWithinBudgets(estimate, budgets, fit);
+  } catch (e) {
+    if (!(e instanceof TooLargeError)) throw e;
+    exceeded = (e.extra.exceeded as unknown[]) ?? [];
+  }
+  return { estimate, limits: { ...budgets, ...fit }, within_budget: exceeded.length === 0, exceeded, warnings: facts.warnings };
 }
 
 export async function getJob(db: Queryable, tenantId: string, id: string): Promise<JobRow> {
@@ -125,21 +148,56 @@ export async function listJobs(
 }
 
 /**
- * Cancels a job. Workers see the status: a running extraction is aborted, queued units
- * are dropped and late results are never written. The queued extract unit is removed now.
+ * Cancels a job. Workers see the status: a running extraction or fit child is killed
+ * within about a second, queued units are dropped (a queued job is never started) and
+ * late results are never written. The queued extract unit and the job's staged
+ * conditions are removed now.
  */
 export async function cancelJob(deps: ServiceDeps, tenantId: string, id: string): Promise<{ job: JobRow; history: JobEvent[] }> {
   await getJob(deps.db, tenantId, id);
-  await jobsDb.setStatus(deps.db, id, 'cancelled', { detail: 'cancelled by the user' });
+  if (await jobsDb.setStatus(deps.db, id, 'cancelled', { detail: 'cancelled by the user' })) {
+    await removeJobArtefacts(deps, id);
+  }
   await deps.queues.removeExtract(id).catch(() => {});
   return getJobWithHistory(deps.db, tenantId, id);
 }
 
-export async function jobResults(db: Queryable, tenantId: string, id: string) {
+const encodeResultCursor = (r: ResultRowOut) => Buffer.from(JSON.stringify([r.control, r.template, r.method, r.layer, r.seed])).toString('base64url');
+
+function decodeResultCursor(cursor: string): ResultKey {
+  let k: unknown;
+  try {
+    k = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    k = null;
+  }
+  const ok = Array.isArray(k) && k.length === 5
+    && (k[0] === null || (typeof k[0] === 'string' && k[0].length <= 200))
+    && (k[1] === null || Number.isInteger(k[1]))
+    && typeof k[2] === 'string' && k[2].length <= 50 && Number.isInteger(k[3]) && Number.isInteger(k[4])
+    && [k[1], k[3], k[4]].every((n) => n === null || Math.abs(n as number) < 2 ** 31);
+  if (!ok) throw new BadInputError('cursor is not valid (use next_cursor from a previous page)');
+  return k as ResultKey;
+}
+
+/**
+ * A job's results. Without `limit`, every row (as before pagination; next_cursor null).
+ * With `limit`, a page of rows in a fixed order and the cursor of the next page; the
+ * summary, best layers and warnings come with every page, the agreements and the text
+ * table with the first page only.
+ */
+export async function jobResults(db: Queryable, tenantId: string, id: string, page: { limit?: number; cursor?: string } = {}) {
   const job = await getJob(db, tenantId, id);
-  const results = await listResults(db, id);
+  const after = page.cursor ? decodeResultCursor(page.cursor) : undefined;
+  const paged = page.limit !== undefined || after !== undefined;
+  const limit = page.limit ?? 500;
+  const rows = paged ? await listResults(db, id, { limit: limit + 1, after }) : await listResults(db, id);
+  const results = paged ? rows.slice(0, limit) : rows;
+  const nextCursor = paged && rows.length > limit ? encodeResultCursor(results[results.length - 1]) : null;
   const summary = await bestLayers(db, [id]);
   const best = (await bestLayersByMetric(db, [id])).map(({ job_id: _j, ...b }) => b);
+  const firstPage = !after;
+  const all = firstPage && paged ? await listResults(db, id) : rows;
   return {
     job_id: id,
     status: job.status,
@@ -147,8 +205,12 @@ export async function jobResults(db: Queryable, tenantId: string, id: string) {
     summary: summary.map(({ job_id: _j, ...s }) => s),
     best_layers: best,
     skipped: await listSkips(db, id),
-    agreements: await listAgreements(db, id),
-    table: comparisonTable(results.filter((r) => r.template === null) as never, { best }),
+    ...(firstPage ? {
+      agreements: await listAgreements(db, id),
+      table: comparisonTable(all.filter((r) => r.template === null) as never, { best }),
+    } : {}),
+    warnings: job.admission?.warnings ?? [],
+    next_cursor: nextCursor,
   };
 }
 

@@ -5,6 +5,8 @@
  * one transaction, the last one completing the job. Every state change goes through here;
  * workers/ holds only the processors that call it.
  */
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Db, Queryable } from '../infra/db/pool.ts';
 import { withTransaction } from '../infra/db/pool.ts';
 import * as jobsDb from '../infra/db/jobs.ts';
@@ -12,6 +14,7 @@ import { commitFitUnit } from '../infra/db/results.ts';
 import { activeCacheKeys, deleteConditions, listConditions, replaceConditions, type ConditionRow } from '../infra/db/conditions.ts';
 import type { Side } from '../infra/store/activation-store.ts';
 import type { JobSpec } from '../lib/job-spec.ts';
+import { isUuid } from '../lib/ids.ts';
 import type { ServiceDeps } from './context.ts';
 
 import type { LayerOutcome, PairsMeta } from '../lib/fit/types.ts';
@@ -116,7 +119,16 @@ export async function failJob(db: Queryable, jobId: string, error: { title: stri
   await deleteConditions(db, jobId);
 }
 
+/**
+ * What a job that ended without completing leaves behind: its staged conditions, and the
+ * per-job copies older versions wrote under SONDE_DATA_DIR/jobs/<id>/ (before migration
+ * 004). Activation store entries are shared by content and pruned by the cache, not here.
+ */
+export async function removeJobArtefacts(deps: { db: Queryable; config: { dataDir: string } }, jobId: string): Promise<void> {
+  await deleteConditions(deps.db, jobId);
+  if (isUuid(jobId)) await fs.rm(path.join(deps.config.dataDir, 'jobs', jobId), { recursive: true, force: true });
+}
+
 /** Cache entries running jobs still need (never pruned). */
 export const pinnedCacheKeys = (db: Queryable) => activeCacheKeys(db);
 
-export { deleteConditions as dropStagedConditions };

@@ -20,6 +20,7 @@ import type { ServiceDeps } from './context.ts';
 import { datasetNames, datasetSummary, datasetTemplates } from './datasets.ts';
 import { exportFile, tidyResultRows, type NamedExport } from './exports.ts';
 import { cancelJob, prepareJob } from './jobs.ts';
+import type { Admission } from './admission.ts';
 import type { Principal } from './keys.ts';
 import { assertJobSlot } from './quota.ts';
 
@@ -38,11 +39,13 @@ export async function submitSweep(deps: ServiceDeps, principal: Principal, reque
   const spec = normalizeSweepRequest(request);
   const plans = expandSweep(spec);
   const specs: JobSpec[] = [];
+  const admissions: Admission[] = [];
   for (const plan of plans) {
     try {
-      const job = await prepareJob(deps, tenantId, plan.request);
+      const { spec: job, admission } = await prepareJob(deps, tenantId, plan.request);
       await checkTemplates(deps.db, tenantId, job);
       specs.push(job);
+      admissions.push(admission);
     } catch (e) {
       // Same kind (and status) as the job's own error, saying which job of the sweep.
       if (e instanceof SondeError) e.message = `sweep job ${plan.position} (model ${plan.model}, dataset ${plan.dataset}): ${e.message}`;
@@ -59,7 +62,7 @@ export async function submitSweep(deps: ServiceDeps, principal: Principal, reque
     const sweep = await sweepsDb.insertSweep(tx, { tenantId, name: spec.name, spec, idempotencyKey });
     const ids: string[] = [];
     for (const [i, plan] of plans.entries()) {
-      const { job } = await jobsDb.insertJob(tx, { tenantId, model: specs[i].model, dataset: specs[i].dataset, spec: specs[i] });
+      const { job } = await jobsDb.insertJob(tx, { tenantId, model: specs[i].model, dataset: specs[i].dataset, spec: specs[i], admission: admissions[i] });
       await sweepsDb.linkSweepJob(tx, sweep.id, plan.position, job.id);
       ids.push(job.id);
     }

@@ -14,7 +14,7 @@ import { QUEUES, type ExtractPayload, type FitPayload } from '../infra/queue.ts'
 import { ExtractionClient } from '../lib/extract/index.ts';
 import { errorKind } from '../lib/errors.ts';
 import { openServices } from '../services/context.ts';
-import { failJob } from '../services/pipeline.ts';
+import { failJob, removeJobArtefacts } from '../services/pipeline.ts';
 import { processExtract } from './extract-processor.ts';
 import { processFit } from './fit-processor.ts';
 import { FitPool } from './fit-pool.ts';
@@ -85,7 +85,11 @@ export async function startWorkers(config: Config, log: (msg: string, extra?: ob
       log(`${w.name} unit ${job?.id} failed: ${err.message}`);
       if (job && isFinalFailure(job, err)) {
         const title = err instanceof UnrecoverableError ? 'Invalid job input' : 'Worker failure';
-        void retry(() => failJob(services.db, (job.data as { jobId: string }).jobId, { title, detail: err.message }), log);
+        const jobId = (job.data as { jobId: string }).jobId;
+        void retry(async () => {
+          await failJob(services.db, jobId, { title, detail: err.message });
+          await removeJobArtefacts(services, jobId);
+        }, log);
       }
     });
     w.on('error', (err) => log(`${w.name} worker error: ${err.message}`));

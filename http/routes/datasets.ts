@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { routeSchema } from '../spec.ts';
 import { principalOf } from '../plugins/auth.ts';
+import { uploadSlotHooks } from '../upload-slot.ts';
 import type { AppDeps } from '../app.ts';
 import { listDatasets, uploadBodyLimit, uploadDataset, type DatasetUpload } from '../../services/datasets.ts';
 
@@ -10,6 +11,7 @@ export default async function datasetRoutes(app: FastifyInstance, deps: AppDeps)
   app.route({
     ...routeSchema('uploadDataset'),
     bodyLimit: uploadBodyLimit(services.config),
+    ...uploadSlotHooks(services),
     handler: async (req, reply) => {
       const row = await uploadDataset(services, principalOf(req).tenantId, req.body as DatasetUpload);
       reply.status(201);

@@ -25,6 +25,7 @@ export function jobBody(row: jobs.JobRow, history?: jobs.JobEvent[]) {
     spec: row.spec,
     progress: { stage: row.progress_stage, done: row.progress_done, total: row.progress_total },
     error: row.error,
+    ...(row.admission ? { estimate: row.admission.estimate, warnings: row.admission.warnings } : {}),
     created_at: row.created_at.toISOString(),
     started_at: row.started_at?.toISOString() ?? null,
     finished_at: row.finished_at?.toISOString() ?? null,
@@ -46,6 +47,16 @@ export default async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
       reply.status(created ? 202 : 200).header('location', `/v1/jobs/${job.id}`);
       return jobBody(job);
     },
+  });
+
+  app.route({
+    ...routeSchema('estimateJob'),
+    handler: async (req) => jobs.estimateJobRequest(services, principalOf(req), req.body as JobRequest),
+  });
+
+  app.route({
+    ...routeSchema('getLimits'),
+    handler: async (req) => jobs.tenantLimits(services, principalOf(req).tenantId),
   });
 
   app.route({
@@ -76,9 +87,9 @@ export default async function jobRoutes(app: FastifyInstance, deps: AppDeps) {
     ...routeSchema('getResults'),
     handler: async (req, reply) => {
       const { id } = req.params as { id: string };
-      const { format } = req.query as { format?: 'json' | ExportFormat };
+      const { format, ...page } = req.query as { format?: 'json' | ExportFormat; limit?: number; cursor?: string };
       if (format && format !== 'json') return sendExport(reply, await jobResultsExport(db, principalOf(req).tenantId, id, format));
-      return jobs.jobResults(db, principalOf(req).tenantId, id);
+      return jobs.jobResults(db, principalOf(req).tenantId, id, page);
     },
   });
 

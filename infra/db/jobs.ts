@@ -17,6 +17,9 @@ export interface JobRow {
   progress_total: number;
   fits_total: number;
   error: { title: string; detail: string } | null;
+  /** Sha256 of the normalised request (idempotency), and what admission estimated (migrations/007). */
+  request_sha256?: string | null;
+  admission?: { estimate: Record<string, number>; warnings: string[] } | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -25,14 +28,14 @@ export interface JobRow {
 
 export async function insertJob(
   db: Queryable,
-  job: { tenantId: string; model: string; dataset: string; spec: object; idempotencyKey?: string | null },
+  job: { tenantId: string; model: string; dataset: string; spec: object; idempotencyKey?: string | null; requestSha256?: string | null; admission?: object | null },
 ): Promise<{ job: JobRow; created: boolean }> {
   const { rows } = await db.query(
-    `INSERT INTO jobs (tenant_id, model, dataset, spec, idempotency_key)
-     VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO jobs (tenant_id, model, dataset, spec, idempotency_key, request_sha256, admission)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
      RETURNING *`,
-    [job.tenantId, job.model, job.dataset, JSON.stringify(job.spec), job.idempotencyKey ?? null],
+    [job.tenantId, job.model, job.dataset, JSON.stringify(job.spec), job.idempotencyKey ?? null, job.requestSha256 ?? null, job.admission ? JSON.stringify(job.admission) : null],
   );
   if (rows[0]) {
     await db.query(`INSERT INTO job_events (job_id, status) VALUES ($1, 'queued')`, [rows[0].id]);

@@ -119,11 +119,26 @@ export async function listSkips(db: Queryable, jobId: string): Promise<{ method:
   return rows;
 }
 
-export async function listResults(db: Queryable, jobId: string): Promise<ResultRowOut[]> {
+/** A position in a job's result rows: the order key of the last row of a page (unique per job). */
+export type ResultKey = [control: string | null, template: number | null, method: string, layer: number, seed: number];
+
+// The clean run (control NULL) and pooled templates (template NULL) first, as before pagination;
+// coalesce makes the order a row value that keyset pagination can compare.
+const RESULT_ORDER = "(coalesce(control, ''), coalesce(template, -1), method, layer, seed)";
+
+export async function listResults(db: Queryable, jobId: string, page?: { limit: number; after?: ResultKey }): Promise<ResultRowOut[]> {
+  const args: unknown[] = [jobId];
+  let where = 'job_id = $1';
+  if (page?.after) {
+    const [control, template, method, layer, seed] = page.after;
+    args.push(control ?? '', template ?? -1, method, layer, seed);
+    where += ` AND ${RESULT_ORDER} > ($2::text, $3::int, $4::text, $5::int, $6::int)`;
+  }
+  const limit = page ? ` LIMIT ${Math.max(1, Math.floor(page.limit))}` : '';
   const { rows } = await db.query(
     `SELECT layer, method, seed, control, template, probe_id, n_train, n_test, fit_seconds, sign_rule, metrics, ${METRIC_COLUMNS.join(', ')}
-     FROM results WHERE job_id = $1 ORDER BY control NULLS FIRST, template NULLS FIRST, method, layer, seed`,
-    [jobId],
+     FROM results WHERE ${where} ORDER BY ${RESULT_ORDER}${limit}`,
+    args,
   );
   return rows;
 }

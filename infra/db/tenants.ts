@@ -71,6 +71,33 @@ export async function revokeApiKey(db: Queryable, tenantId: string, keyId: strin
   return (rowCount ?? 0) > 0;
 }
 
+/** A tenant's keys as they may be shown: never the hash, nor the prefix (part of the secret). */
+export interface ApiKeyInfo {
+  id: string;
+  label: string | null;
+  role: 'user' | 'admin';
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+export async function listApiKeys(db: Queryable, tenantId: string): Promise<ApiKeyInfo[]> {
+  const { rows } = await db.query(
+    'SELECT id, label, role, created_at, revoked_at FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id',
+    [tenantId],
+  );
+  return rows;
+}
+
+export async function getApiKey(db: Queryable, tenantId: string, keyId: string): Promise<ApiKeyInfo | null> {
+  const { rows } = await db.query('SELECT id, label, role, created_at, revoked_at FROM api_keys WHERE id = $1 AND tenant_id = $2', [keyId, tenantId]);
+  return rows[0] ?? null;
+}
+
+export async function findTenant(db: Queryable, name: string): Promise<{ id: string; name: string } | null> {
+  const { rows } = await db.query('SELECT id, name FROM tenants WHERE name = $1', [name]);
+  return rows[0] ?? null;
+}
+
 /** A tenant's budgets (migrations/001_init.sql defaults). */
 export async function tenantLimits(db: Queryable, tenantId: string): Promise<{ maxConcurrentJobs: number | null; storageQuotaBytes: number }> {
   const { rows } = await db.query('SELECT max_concurrent_jobs, storage_quota_bytes FROM tenants WHERE id = $1', [tenantId]);

@@ -21,6 +21,7 @@
 import { createHash } from 'node:crypto';
 import { DatasetError, type DatasetProblem } from './errors.ts';
 import { readTable, readTableSync, DEFAULT_TABLE_LIMITS, type Table, type TableFormat, type RawRow } from './table.ts';
+import { textProblem } from '../text.ts';
 
 export type DatasetKind = 'statements' | 'binary' | 'multiclass';
 export const DATASET_KINDS: readonly DatasetKind[] = ['statements', 'binary', 'multiclass'];
@@ -269,6 +270,10 @@ function validateAnswers(a: unknown): [string, string] {
   if (!Array.isArray(a) || a.length !== 2 || !a.every((w) => typeof w === 'string' && w.trim() !== '')) {
     throw new DatasetError('answers must be two non-empty words, e.g. ["negative", "positive"]');
   }
+  for (const w of a as string[]) {
+    const p = textProblem(w);
+    if (p) throw new DatasetError(`answers must be printable text; one contains ${p.what}`);
+  }
   if (a[0].trim() === a[1].trim()) throw new DatasetError(`the two answers must differ (both are "${a[0]}")`);
   return [a[0].trim(), a[1].trim()];
 }
@@ -290,6 +295,8 @@ function validateRow(
   if (typeof rawText !== 'string') return fail(rawText === undefined || rawText === null ? 'missing "text"' : '"text" must be a string');
   const text = rawText.trim();
   if (text === '') return fail('"text" is empty');
+  const bad = storedTextProblem('text', text);
+  if (bad) return fail(bad);
   if (text.length > maxTextChars) return fail(`"text" is ${text.length} characters, over the limit of ${maxTextChars}`);
 
   const item: DatasetItem = { text };
@@ -297,6 +304,8 @@ function validateRow(
   if (kind === 'multiclass') {
     const choices = parseChoices(row.values.choices);
     if (typeof choices === 'string') return fail(choices);
+    const badChoice = choices.map((c, k) => storedTextProblem(`choices[${k}]`, c)).find((p) => p);
+    if (badChoice) return fail(badChoice);
     if (rawLabel === undefined || rawLabel === null) return fail('multiclass rows need a "label" (the right choice)');
     const label = choiceIndex(rawLabel, choices);
     if (label === null) return fail(`label ${JSON.stringify(rawLabel)} is neither a choice index 0..${choices.length - 1} nor one of the choices`);
@@ -323,10 +332,18 @@ function validateRow(
     const v = fieldValue(row.values[col]);
     if (v === null) continue;
     if (v.length > maxTextChars) return fail(`"${col}" is ${v.length} characters, over the limit of ${maxTextChars}`);
+    const badField = storedTextProblem(col, v);
+    if (badField) return fail(badField);
     fields[col] = v;
   }
   if (Object.keys(fields).length) item.fields = fields;
   return item;
+}
+
+/** Text Postgres cannot store (NUL, lone surrogates), named by column and position, never quoted. */
+function storedTextProblem(column: string, v: string): string | null {
+  const p = textProblem(v);
+  return p ? `"${column}" contains ${p.what} at character ${p.offset + 1}; remove it (Sonde stores text as UTF-8)` : null;
 }
 
 /**

@@ -75,5 +75,5 @@ export {
   type ExplicitOpinionControl,
 } from './controls.ts';
 export { ensemble, ensembleAccuracy, ENSEMBLING_MODES, type Ensembling, type EnsembleInput, type Ensembled } from './ensemble.ts';
-export { trainTestSplit, itemLabels, labelledItems, type SplitOptions } from './split.ts';
+export { trainTestSplit, splitCounts, itemLabels, labelledItems, type SplitOptions } from './split.ts';
 export { seededRandom } from './rng.ts';

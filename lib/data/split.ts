@@ -63,3 +63,18 @@ export function itemLabels(pairItems: ArrayLike<number>, pairLabels: ArrayLike<n
 export function labelledItems(items: ArrayLike<number>, labels: ArrayLike<number>): Int32Array {
   return Int32Array.from(Array.from(items).filter((i) => labels[i] >= 0));
 }
+
+/**
+ * The sizes `trainTestSplit` gives each stratum, without drawing: the same rounding, so a
+ * submission can tell that a split leaves a side (or a class on a side) empty before any
+ * work is done. `strata` maps a class (label, "-1" unknown) to its number of items.
+ */
+export function splitCounts(strata: Record<string, number>, train: number, test: number): { train: Record<string, number>; test: Record<string, number> } {
+  const out = { train: {} as Record<string, number>, test: {} as Record<string, number> };
+  for (const [y, m] of Object.entries(strata)) {
+    const nTrain = Math.round(train * m);
+    out.train[y] = nTrain;
+    out.test[y] = Math.min(m - nTrain, Math.round(test * m));
+  }
+  return out;
+}

@@ -4,10 +4,16 @@
  * worker processes:
  *   1. kill -9 of the worker (with its extraction and fit children) mid-job, ≥ 10 times;
  *   2. a Redis restart mid-queue (AOF) — no job lost;
- *   3. a Postgres restart mid-run — writes are retried, no job completed with partial results
- *      (skip with --no-pg-restart);
+ *   3. a Postgres restart mid-run — writes are retried, no job completed with partial
+ *      results (opt-in with --pg-restart: it restarts the machine's shared Postgres);
+ *   4. admission and bounded work (issue 12): an over-budget job is refused; the largest
+ *      job within the budget runs under `sonde start` (SONDE_ROLE=all) while /healthz is
+ *      polled (p50/p99 printed); a fit child killed for memory fails its job and the
+ *      service keeps serving.
  * then every job must be completed with exactly the expected rows and no duplicates.
- * Prints the figures; exit code 0 only when every check holds.
+ * Prints the figures; exit code 0 only when every check holds. `--only admission` runs
+ * part 4 alone; `--no-admission` skips it. FAULT_DATABASE_URL and FAULT_REDIS_PORT keep
+ * concurrent runs apart.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,11 +25,12 @@ import { createPool } from '../../infra/db/pool.ts';
 import { createApiKey, createTenant } from '../../infra/db/tenants.ts';
 import { startApi } from '../../http/server.ts';
 import { createQueues } from '../../infra/queue.ts';
+import { admissionFaults } from './admission.ts';
 
 const args = new Set(process.argv.slice(2));
 const KILLS = Number(process.env.FAULT_KILLS ?? 10);
 const JOBS = Number(process.env.FAULT_JOBS ?? 6);
-const REDIS_PORT = 6391;
+const REDIS_PORT = Number(process.env.FAULT_REDIS_PORT ?? 6391);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rand = (a: number, b: number) => a + Math.random() * (b - a);
 const log = (s: string) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${s}`);
@@ -88,6 +95,13 @@ async function main(): Promise<number> {
   const tenant = await createTenant(db, `faults-${process.pid}`);
   await db.query('UPDATE tenants SET max_concurrent_jobs = 1000 WHERE id = $1', [tenant.id]);
   const { key } = await createApiKey(db, tenant.id);
+  if (args.has('--only')) {
+    const out = await admissionFaults({ env, config, db, key, log });
+    await db.end();
+    await stopRedis();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    return out.pass ? 0 : 1;
+  }
   const api = await startApi({ ...config, logLevel: 'error' });
   const call = async (method: string, route: string, body?: unknown) => {
     for (let attempt = 0; ; attempt++) {
@@ -186,7 +200,7 @@ async function main(): Promise<number> {
     startRedis();
     readyzRecovery.push(await untilReady());
   }
-  if (!args.has('--no-pg-restart')) {
+  if (args.has('--pg-restart')) {
     await sleep(2000);
     log('restarting Postgres');
     execFileSync('bash', ['-c', 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -1) main restart']);
@@ -219,18 +233,19 @@ async function main(): Promise<number> {
   console.log(`worker kill -9            ${KILLS} (${hitInFlight} with units in flight)`);
   console.log(`worker SIGTERM            2 (slowest stop ${(slowestStop / 1000).toFixed(1)} s)`);
   console.log(`Redis restarts (AOF)      ${args.has('--no-redis-restart') ? 0 : 1}`);
-  console.log(`Postgres restarts         ${args.has('--no-pg-restart') ? 0 : 1}`);
-  console.log(`readyz                    503 while Redis was down (${readyzChecks} check); back to 200 in ${readyzRecovery.map((s) => `${s.toFixed(1)} s`).join(' / ')} (Redis / Postgres)`);
+  console.log(`Postgres restarts         ${args.has('--pg-restart') ? 1 : 0}${args.has('--pg-restart') ? '' : ' (opt-in: --pg-restart)'}`);
+  console.log(`readyz                    503 while Redis was down (${readyzChecks} check); back to 200 in ${readyzRecovery.map((s) => `${s.toFixed(1)} s`).join(' / ')} (Redis${args.has('--pg-restart') ? ' / Postgres' : ''})`);
   console.log(`jobs completed            ${ids.length - pending.length} / ${ids.length}`);
   console.log(`result rows               ${rows} (expected ${ids.length * expectedRows})`);
   console.log(`duplicate result keys     ${dupes}`);
   console.log(`time to drain             ${drainSeconds.toFixed(1)} s`);
   console.log(`worker crashes (not ours) ${unexpectedExits}`);
-  const pass = ok && dupes === 0 && unexpectedExits === 0;
-  console.log(pass ? 'PASS' : 'FAIL');
   killWorker();
   await queues.close();
   await api.close();
+  const admission = args.has('--no-admission') ? { pass: true } : await admissionFaults({ env, config, db, key, log });
+  const pass = ok && dupes === 0 && unexpectedExits === 0 && admission.pass;
+  console.log(pass ? 'PASS' : 'FAIL');
   await db.end();
   await stopRedis();
   fs.rmSync(dataDir, { recursive: true, force: true });

@@ -1,7 +1,9 @@
 /**
- * Input hardening and degraded dependencies (issue 7): a generated fuzz of malformed
+ * Input hardening and degraded dependencies (issue 7): a hand-written fuzz of malformed
  * requests must produce no 5xx and only problem+json errors; the rate limit answers 429;
  * readyz answers 503 while Redis or Postgres is unreachable.
+ * Raw bodies and content types are its part; the schema-driven fuzz over every route is
+ * test/integration/fuzz.test.ts.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
