@@ -11,7 +11,7 @@ import type { Config } from '../infra/config.ts';
 import type { Queryable } from '../infra/db/pool.ts';
 import { findModel, listModels as listStoredModels, upsertModel } from '../infra/db/models.ts';
 import { createTenant } from '../infra/db/tenants.ts';
-import { BUILTIN_MODELS, isBuiltinModel } from '../lib/models/builtin.ts';
+import { BUILTIN_MODELS, builtinModel, isBuiltinModel } from '../lib/models/builtin.ts';
 import { inspectModelDir, loadModelDir } from '../lib/models/model-dir.ts';
 import type { ModelManifest } from '../lib/models/types.ts';
 import { ensureUseLite } from '../lib/models/use-lite/index.ts';
@@ -37,6 +37,8 @@ const modelRoot = (config: Pick<Config, 'dataDir'>) => path.join(config.dataDir,
 
 /** The model a tenant means by `name`, as a loaded and validated directory. */
 export async function resolveModel(deps: { config: Config; db: Queryable }, tenantId: string, name: string): Promise<ResolvedModel> {
+  const committed = builtinModel(name)?.dir;
+  if (committed) return { name, ...(await loadModelDir(committed)), builtin: true };
   if (name === 'use-lite') return { name, ...(await loadModelDir(await ensureUseLite(deps.config.dataDir))), builtin: true };
   const row = await findModel(deps.db, tenantId, name);
   if (!row) throw NotFoundError.of(`model "${name}"`);
@@ -102,6 +104,8 @@ export async function registerModel(
  * the model root, as `sonde extract` takes it.
  */
 export async function resolveModelOffline(config: Config, model: string): Promise<ResolvedModel> {
+  const committed = builtinModel(model)?.dir;
+  if (committed) return { name: model, ...(await loadModelDir(committed)), builtin: true };
   if (model === 'use-lite') return { name: model, ...(await loadModelDir(await ensureUseLite(config.dataDir))), builtin: true };
   for (const candidate of [path.resolve(model), path.join(modelRoot(config), model)]) {
     if ((await fs.stat(candidate).catch(() => null))?.isDirectory()) {
