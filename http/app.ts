@@ -7,10 +7,8 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Config } from '../infra/config.ts';
-import type { Db } from '../infra/db/pool.ts';
-import type { Queues } from '../infra/queue.ts';
 import { withStore, type ServiceDeps } from '../services/context.ts';
+import type { AppDeps } from './deps.ts';
 import { SPEC_PATH } from './spec.ts';
 import errors, { problemBody } from './plugins/errors.ts';
 import metrics from './plugins/metrics.ts';
@@ -31,13 +29,7 @@ import activationRoutes from './routes/activations.ts';
 import labRoutes from './routes/lab.ts';
 import dashboardRoutes from './routes/dashboard.ts';
 
-export interface AppDeps {
-  config: Config;
-  db: Db;
-  queues: Queues;
-  /** Built by buildApp from the three above: what every route calls. */
-  services: ServiceDeps;
-}
+export type { AppDeps };
 
 /**
  * Two validators: bodies are checked strictly (no type coercion, unknown fields are an

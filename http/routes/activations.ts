@@ -11,7 +11,7 @@ import { routeSchema } from '../spec.ts';
 import { HttpProblem } from '../problem.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { uploadSlotHooks } from '../upload-slot.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { ActivationUpload, createActivationSet, listActivationSets } from '../../services/activations.ts';
 import { BadInputError, SondeError, TooLargeError } from '../../lib/errors.ts';
 

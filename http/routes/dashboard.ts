@@ -4,7 +4,7 @@
  * is public and holds no data: everything it shows comes from /v1 with the user's key.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { NotFoundError } from '../../lib/errors.ts';
 import { isUuid } from '../../lib/ids.ts';
 import { buildDashboardAssets, type Asset } from '../../dashboard/build.ts';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { routeSchema } from '../spec.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { uploadSlotHooks } from '../upload-slot.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { listDatasets, uploadBodyLimit, uploadDataset, type DatasetUpload } from '../../services/datasets.ts';
 
 export default async function datasetRoutes(app: FastifyInstance, deps: AppDeps) {

@@ -1,7 +1,7 @@
 /** Liveness and readiness (Postgres + Redis). */
 import type { FastifyInstance } from 'fastify';
 import { routeSchema } from '../spec.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { problemBody } from '../plugins/errors.ts';
 import { readiness } from '../../services/health.ts';
 

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { routeSchema } from '../spec.ts';
 import { principalOf } from '../plugins/auth.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import * as jobs from '../../services/jobs.ts';
 import type { JobRequest } from '../../lib/job-spec.ts';
 import { encodeNpy } from '../../lib/npy.ts';

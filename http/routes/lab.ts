@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { routeSchema } from '../spec.ts';
 import { principalOf } from '../plugins/auth.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { createPlantedSet, phaseDiagram, submitPhaseJob, type PhaseSubmission } from '../../services/lab.ts';
 import type { PlantedRequest } from '../../lib/lab/planted.ts';
 import { jobBody } from './jobs.ts';

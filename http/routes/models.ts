@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { routeSchema } from '../spec.ts';
 import { principalOf } from '../plugins/auth.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { listModels } from '../../services/models.ts';
 
 export default async function modelRoutes(app: FastifyInstance, deps: AppDeps) {

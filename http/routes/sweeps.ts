@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { routeSchema } from '../spec.ts';
 import { principalOf } from '../plugins/auth.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import * as sweeps from '../../services/sweeps.ts';
 import type { SweepRequest, SweepSpec } from '../../lib/sweep-spec.ts';
 import type { ExportFormat } from '../../lib/report/export.ts';
