@@ -21,6 +21,8 @@ export interface DatasetInfo {
   sources: { package: string; version: string; license: string; file: string; sha256: string }[];
   construction: string;
   file: string;
+  /** A preset whose templates the dataset's jobs default to (the lab datasets: the model's own format). */
+  preset?: string;
 }
 
 /** The dataset the demo and a job without `dataset` use: real review sentences suit the default sentence encoder. */
@@ -45,7 +47,7 @@ export function loadBuiltinDataset(name: string): Dataset {
   const info = builtinDatasets().find((d) => d.name === name);
   if (!info) throw new DatasetError(`unknown built-in dataset "${name}"; built-in: ${builtinDatasets().map((d) => d.name).join(', ')}`);
   const content = readFileSync(new URL(info.file, DATASETS_DIR), 'utf8');
-  const d = parseDataset({ filename: info.file, content, kind: info.kind, name, answers: info.answers ?? undefined });
+  const d = { ...parseDataset({ filename: info.file, content, kind: info.kind, name, answers: info.answers ?? undefined }), preset: info.preset ?? null };
   if (d.sha256 !== info.sha256) {
     throw new DatasetError(`built-in dataset "${name}" does not match its manifest hash (regenerate with scripts/build-datasets.ts)`);
   }

@@ -19,6 +19,7 @@ import { qnli, rte } from './nli.ts';
 import { copa, piqa, storyCloze } from './choice.ts';
 import { truthfulQa, truthfulQaTrueFalse } from './truthful-qa.ts';
 import { geometryOfTruth } from './geometry-of-truth.ts';
+import { quirkyFacts } from './quirky-facts.ts';
 import type { PresetColumn, PresetDefinition } from './types.ts';
 
 export type { PresetColumn, PresetDefinition, PresetTemplateSource, MappedRow } from './types.ts';
@@ -38,6 +39,7 @@ const DEFINITIONS: readonly PresetDefinition[] = [
   truthfulQa,
   truthfulQaTrueFalse,
   geometryOfTruth,
+  quirkyFacts,
 ];
 
 export const PRESET_NAMES: readonly string[] = DEFINITIONS.map((d) => d.name);
@@ -59,6 +61,8 @@ export interface PresetInfo {
   templates: { id: string; text: string; citation: string; exact: boolean; answers?: [string, string]; opinion?: OpinionStyle }[];
   /** One row as the source export has it (sample text written for Sonde). */
   example: Record<string, unknown>;
+  /** A laboratory dataset: its one template is the lab model's own training format. */
+  lab: boolean;
 }
 
 export interface AppliedPreset {
@@ -189,6 +193,7 @@ function info(d: PresetDefinition): PresetInfo {
     default_template: d.templates[0].id,
     templates: d.templates.map((t) => ({ ...t })),
     example: structuredClone(d.example),
+    lab: d.lab ?? false,
   };
 }
 

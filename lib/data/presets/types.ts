@@ -57,6 +57,11 @@ export interface PresetDefinition {
   templates: PresetTemplateSource[];
   /** One row as the source export has it (own sample text), for docs and tests. */
   example: Record<string, unknown>;
+  /**
+   * A laboratory dataset (a model trained on its own format, docs/lab.md): its template is
+   * the model's training format, the only prompt the model can read.
+   */
+  lab?: boolean;
   /** Whole-file state drawn before mapping (e.g. which answer each question shows). */
   prepare?(nRows: number): unknown;
   /**
