@@ -73,7 +73,8 @@ export function readJob(input: ReadingInput): string[] {
     const keep = truth.filter((t) => t.mean >= 0.6 && !follow.includes(t.method)).map((t) => `${t.method} ${f(t.mean)}`);
     lines.push(`With ${control === 'distractor' ? 'a banana/shed distractor' : 'an explicit opinion'} (Farquhar et al. 2023): ${follow.length ? `${follow.join(', ')} follow ${what} (agreement ≥ 0.9) instead of the truth` : `no method follows ${what}`}${keep.length ? `; still reading the truth: ${keep.join(', ')}` : ''}.`);
   }
-  if (input.auroc?.length) {
+  // Context shift: only where there is more than the test split against the truth to compare.
+  if (input.auroc?.some((r) => r.subset !== 'test' || r.label_set !== 'label')) {
     const name = (l: string | undefined) => input.labelNames?.[l ?? 'label'] ?? (l === 'label' ? 'the truth' : `label ${l}`);
     const subset = (s: string | undefined) => input.subsetNames?.[s ?? 'test'] ?? (s === 'test' ? 'the test contexts' : s);
     const test = input.auroc.filter((r) => r.control === 'clean' && r.subset === 'test');
