@@ -227,7 +227,6 @@ export function ccsFit(pos: Mat, neg: Mat, opts: CcsOptions, rng: Rng): CcsFit {
   const res = opts.optimizer === 'adam'
     ? adamwBatch(ccsObjective(pos, neg, opts.loss, 0), x0, { epochs: opts.epochs, lr: opts.lr, weightDecay: opts.weightDecay })
     : lbfgsBatch(ccsObjective(pos, neg, opts.loss, opts.weightDecay), x0, { maxIter: opts.epochs });
-  if (process.env.SONDE_DEBUG_CCS) console.error("ccs evals", res.evaluations, "iters", res.iterations.join(","));
   // Report and select on the pure CCS loss (no penalty), as Burns' code keeps the lowest loss.
   const pure = ccsObjective(pos, neg, opts.loss, 0);
   const all = res.x.map((_, j) => j);

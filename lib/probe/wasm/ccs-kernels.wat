@@ -1,5 +1,5 @@
 ;; SIMD kernels for CCS with four restarts at a time (f32x4 lanes along the feature axis).
-;; Source of truth for ccs-kernels.wasm.ts; rebuild with lib/probe/wasm/build.sh (wabt's wat2wasm).
+;; Source of truth for ccs-kernels.wasm.ts; rebuild with `npm run build:wasm` (lib/probe/wasm/build.ts, npm wabt).
 ;; Layout (byte offsets, f32): P and N are n rows of dp floats (dp a multiple of 4, zero padded);
 ;; T and G hold four vectors of dp floats back to back; outputs and coefficients are n×4.
 (module
