@@ -7,8 +7,10 @@
  */
 import type { Mat } from '../tensor.ts';
 import type { Rng } from './random.ts';
-import { projectRows, projectRowsMany, dot } from './kernels.ts';
-import { SimdRows } from './simd.ts';
+import type { Estimator } from './estimator.ts';
+import { projectRows, projectRowsMany, dot, unit } from './kernels.ts';
+import { directionProbe } from './linear.ts';
+import { Workspace } from './workspace.ts';
 
 export interface KmeansResult {
   centroids: Float64Array[];
@@ -17,7 +19,15 @@ export interface KmeansResult {
   iterations: number;
 }
 
-export interface KmeansOptions { nInit?: number; maxIter?: number; tol?: number }
+export interface KmeansOptions {
+  nInit?: number;
+  maxIter?: number;
+  tol?: number;
+  /** Precomputed by a shared split context: row dots on resident data, ‖x_i‖², the mean per-feature variance. */
+  dots?: RowDots;
+  norms?: Float64Array;
+  meanVar?: number;
+}
 
 function rowNorms(x: Mat): Float64Array {
   const out = new Float64Array(x.rows);
@@ -34,7 +44,7 @@ function rowOf(x: Mat, i: number): Float64Array {
 }
 
 /** Row dots x·v over one fit's data: WebAssembly SIMD when available, else null (JS loops). */
-type RowDots = ((v: Float64Array, out: Float64Array) => Float64Array) | null;
+export type RowDots = ((v: Float64Array, out: Float64Array) => Float64Array) | null;
 
 /** Squared distances of every row to each centre (clamped at 0 against round-off). */
 function sqDistances(x: Mat, norms: Float64Array, centres: Float64Array[], dots: RowDots): Float64Array[] {
@@ -232,22 +242,54 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
   return result;
 }
 
-export function kmeansFit(x: Mat, k: number, rng: Rng, opts: KmeansOptions = {}): KmeansResult {
-  const norms = rowNorms(x);
-  // scikit-learn's tolerance: relative to the mean per-feature variance of the data.
+function meanVariance(x: Mat): number {
   let meanVar = 0;
   const m = new Float64Array(x.cols);
   for (let i = 0; i < x.rows; i++) for (let c = 0, o = i * x.cols; c < x.cols; c++) m[c] += x.data[o + c] / x.rows;
   for (let i = 0; i < x.rows; i++) for (let c = 0, o = i * x.cols; c < x.cols; c++) meanVar += (x.data[o + c] - m[c]) ** 2;
-  meanVar /= x.rows * x.cols;
-  const tol = (opts.tol ?? 1e-4) * meanVar;
+  return meanVar / (x.rows * x.cols);
+}
+
+export function kmeansFit(x: Mat, k: number, rng: Rng, opts: KmeansOptions = {}): KmeansResult {
+  const norms = opts.norms ?? rowNorms(x);
+  // scikit-learn's tolerance: relative to the mean per-feature variance of the data.
+  const tol = (opts.tol ?? 1e-4) * (opts.meanVar ?? meanVariance(x));
   let best: KmeansResult | null = null;
   const seen = new Map<number, KmeansResult>();
-  const simd = SimdRows.create([x]);
-  const dots: RowDots = simd ? (v, out) => simd.dots(0, v, out) : null;
+  let dots = opts.dots ?? null;
+  if (!dots) {
+    const ws = new Workspace();
+    const X = ws.upload([x]);
+    dots = (v, out) => ws.dots(X, v, out);
+  }
   for (let run = 0; run < (opts.nInit ?? 10); run++) {
     const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng, dots), opts.maxIter ?? 300, tol, seen, dots);
     if (!best || r.inertia < best.inertia) best = r;
   }
   return best!;
 }
+
+export const kmeans: Estimator = {
+  name: 'kmeans',
+  supervised: false,
+  summary: '2-means on the differences; the direction joins the centroids (Farquhar et al. 2023)',
+  options: {
+    n_init: { type: 'integer', default: 10, minimum: 1, maximum: 1000, description: 'k-means++ initialisations; the lowest inertia is kept' },
+    max_iter: { type: 'integer', default: 300, minimum: 1, maximum: 10_000, description: "Lloyd iterations per initialisation (scikit-learn's 300)" },
+  },
+  fit(data, o, rng) {
+    const delta = data.delta();
+    const stats = data.deltaStats();
+    const X = data.deltaBlock();
+    const km = kmeansFit(delta, 2, rng, {
+      nInit: o.n_init as number, maxIter: o.max_iter as number, norms: stats.rowNorms, meanVar: stats.meanVar,
+      dots: (v, out) => data.ws.dots(X, v, out),
+    });
+    const [c0, c1] = km.centroids;
+    const w = unit(c1.map((v, k) => v - c0[k]));
+    // Nearest centroid ⇔ w·δ beyond the projection of the centroids' mid-point.
+    let t = 0;
+    for (let k = 0; k < data.d; k++) t += w[k] * 0.5 * (c0[k] + c1[k]);
+    return { ...directionProbe(data, w, t), extra: { inertia: km.inertia, iterations: km.iterations } };
+  },
+};

@@ -9,7 +9,8 @@
  */
 import type { Mat } from '../tensor.ts';
 import type { Rng } from './random.ts';
-import { gramApply, projectRows } from './kernels.ts';
+import type { Estimator } from './estimator.ts';
+import { gramApply, projectRows, unit } from './kernels.ts';
 import { topEigenvector } from './eigen.ts';
 
 export interface NmfOptions { maxIter: number; tol: number }
@@ -173,3 +174,25 @@ export function nmfTransform(delta: Mat, H: Float64Array[]): Float64Array {
   }
   return W;
 }
+
+export const nmf: Estimator = {
+  name: 'nmf',
+  supervised: false,
+  summary: 'NMF with two components on the split-sign differences [max(δ, 0), max(−δ, 0)]',
+  options: {
+    max_iter: { type: 'integer', default: 200, minimum: 1, maximum: 10_000, description: 'HALS iterations at most' },
+    tol: { type: 'number', default: 1e-4, minimum: 0, maximum: 1, description: "stop when ‖X − WH‖ falls by less than tol relatively (scikit-learn's tol)" },
+    init: { type: 'string', enum: ['svd', 'random'], default: 'svd', description: "W, H from the top singular vector of δ, or scikit-learn's random init" },
+  },
+  fit(data, o, rng) {
+    const d = data.d;
+    const fit = nmfFit(data.delta(), { maxIter: o.max_iter as number, tol: o.tol as number, init: o.init as 'svd' | 'random' }, rng);
+    const [h0, h1] = fit.H;
+    // Linear surrogate for agreement: fold each component back to a signed d-vector.
+    const w = unit(Float64Array.from({ length: d }, (_, k) => (h0[k] - h0[d + k]) - (h1[k] - h1[d + k])));
+    return {
+      kind: 'nmf', direction: Array.from(w), scale: 1, bias_pos: 0, bias_neg: 0, components: [Array.from(h0), Array.from(h1)],
+      extra: { reconstruction_error: fit.error, iterations: fit.iterations },
+    };
+  },
+};

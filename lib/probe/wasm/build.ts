@@ -19,7 +19,8 @@ export async function compileKernels(source = readFileSync(WAT_PATH, 'utf8')): P
   const mod = wabt.parseWat('ccs-kernels.wat', source, FEATURES);
   try {
     mod.resolveNames();
-    mod.validate();
+    // The typings omit validate's feature argument; without it shared memory is rejected.
+    (mod.validate as (features: object) => void)(FEATURES);
     return Uint8Array.from(mod.toBinary({}).buffer);
   } finally {
     mod.destroy();

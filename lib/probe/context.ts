@@ -1,0 +1,199 @@
+/**
+ * The shared work of one layer and seed split. Every method fitted on a split needs the same
+ * normalised sides, most need the differences δ, several the same statistics or the same top
+ * principal component, and all of them the data resident in the SIMD kernels' memory; the
+ * context computes each of these once, when a method first asks, and hands the same values
+ * to the next. Results equal fitting each method alone (fitAndEvaluate is fitMethods with one
+ * method): shared quantities are deterministic and use their own random streams, never a
+ * method's.
+ */
+import type { Mat } from '../tensor.ts';
+import type { ContrastData, NormalizeMode, NormalizerState } from './types.ts';
+import type { DeltaStats, FitData } from './estimator.ts';
+import { applyNormalizer, fitNormalizer } from './normalize.ts';
+import { differences } from './kernels.ts';
+import { topEigenvector, type EigenResult } from './eigen.ts';
+import { rngFor } from './random.ts';
+import { Workspace, type Block } from './workspace.ts';
+
+/** Lanczos settings: the SIMD passes accumulate in float32, so ask for a float32-sized residual. */
+const EIGEN = { tol: 1e-5, restarts: 10 };
+
+class TrainSplit implements FitData {
+  readonly n: number;
+  readonly d: number;
+  readonly sides: Block;
+  private cache = new Map<string, unknown>();
+
+  constructor(readonly ws: Workspace, readonly normalizer: NormalizerState, readonly pos: Mat, readonly neg: Mat, readonly labels: Int8Array | undefined, private readonly seed: number) {
+    this.n = pos.rows;
+    this.d = pos.cols;
+    this.sides = ws.upload([pos, neg]);
+  }
+
+  private once<T>(key: string, make: () => T): T {
+    if (!this.cache.has(key)) this.cache.set(key, make());
+    return this.cache.get(key) as T;
+  }
+
+  sidesT(): Block {
+    return this.once('sidesT', () => this.ws.transpose(this.sides));
+  }
+
+  gram(): Block {
+    return this.once('gram', () => this.ws.gram(this.sides));
+  }
+
+  delta(): Mat {
+    return this.once('delta', () => differences(this.pos, this.neg));
+  }
+
+  deltaBlock(): Block {
+    return this.once('deltaBlock', () => this.ws.upload([this.delta()]));
+  }
+
+  deltaStats(): DeltaStats {
+    return this.once('deltaStats', () => {
+      const { n, d } = this;
+      const x = this.delta().data;
+      const rowNorms = new Float64Array(n);
+      const mean = new Float64Array(d);
+      let sumSq = 0, sumAbs = 0;
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let k = 0, o = i * d; k < d; k++) {
+          const v = x[o + k];
+          s += v * v;
+          sumAbs += Math.abs(v);
+          mean[k] += v;
+        }
+        rowNorms[i] = s;
+        sumSq += s;
+      }
+      let mm = 0;
+      for (let k = 0; k < d; k++) { mean[k] /= n; mm += mean[k] * mean[k]; }
+      // Σ‖δ_i − μ‖² = Σ‖δ_i‖² − n‖μ‖², in float64 from float32 inputs.
+      const meanVar = Math.max(0, sumSq - n * mm) / (n * d);
+      return { rowNorms, mean, meanVar, sumSq, sumAbs };
+    });
+  }
+
+  /**
+   * CRC-TPC (Burns et al. 2022, §3.3): top eigenvector of the covariance of δ, as the
+   * operator v ↦ (1/n) Δcᵀ Δc v in one fused pass per step (never the d × d matrix).
+   */
+  topComponent(): EigenResult {
+    return this.once('topComponent', () => {
+      const { ws, n, d } = this;
+      const X = this.deltaBlock();
+      const mu = this.deltaStats().mean;
+      const V = ws.alloc(X.ld), G = ws.alloc(X.ld), P = ws.alloc(n);
+      const op = (v: Float64Array, out: Float64Array) => {
+        let mv = 0;
+        for (let k = 0; k < d; k++) mv += mu[k] * v[k];
+        ws.write(V, v, d);
+        ws.zero(G, X.ld);
+        ws.gram1(X, V, mv, 1 / n, G, P);
+        const f = ws.f32;
+        let s = 0;
+        for (let i = 0, p = P >> 2; i < n; i++) s += f[p + i];
+        for (let k = 0, g = G >> 2; k < d; k++) out[k] = f[g + k] - s * mu[k];
+      };
+      return topEigenvector(op, d, rngFor(this.seed, 'eigen:delta-covariance'), EIGEN);
+    });
+  }
+
+  project(w: ArrayLike<number>): { up: Float64Array; un: Float64Array } {
+    const u = this.ws.dots(this.sides, w, new Float64Array(2 * this.n));
+    return { up: u.subarray(0, this.n), un: u.subarray(this.n) };
+  }
+}
+
+/** An evaluation split, normalised as a fitted probe would normalise it. */
+export interface EvalSplit {
+  pos: Mat;
+  neg: Mat;
+  labels?: Int8Array;
+  /** [x̃⁺; x̃⁻] resident in the context's workspace. */
+  stacked: Block;
+  ws: Workspace;
+  delta(): Mat;
+}
+
+export interface ContextOptions {
+  train: ContrastData;
+  test?: ContrastData;
+  normalize: NormalizeMode;
+  seed: number;
+  transductive?: boolean;
+  threads?: number;
+}
+
+// One spare workspace is kept between contexts, so a worker fitting split after split
+// reuses one block of memory instead of allocating (and garbage-collecting) one per split.
+let spare: Workspace | null = null;
+
+export class LayerContext {
+  readonly ws: Workspace;
+  private trains = new Map<number, TrainSplit>();
+  private tests = new Map<number, EvalSplit>();
+
+  constructor(readonly opts: ContextOptions) {
+    const threads = Math.max(1, Math.floor(opts.threads ?? 1));
+    if (spare && spare.threads === threads) {
+      this.ws = spare;
+      spare = null;
+      this.ws.reset();
+    } else {
+      this.ws = new Workspace({ threads });
+    }
+  }
+
+  /** Normalisation depends on the method options only through `clusters` (cluster mode). */
+  private key(clusters: number): number {
+    return this.opts.normalize === 'cluster' ? clusters : 0;
+  }
+
+  train(clusters: number): TrainSplit {
+    const key = this.key(clusters);
+    let t = this.trains.get(key);
+    if (!t) {
+      const { train, normalize, seed } = this.opts;
+      const normalizer = fitNormalizer(normalize, train, rngFor(seed, 'normalize'), clusters);
+      const { pos, neg } = applyNormalizer(normalizer, train);
+      t = new TrainSplit(this.ws, normalizer, pos, neg, train.labels, seed);
+      this.trains.set(key, t);
+    }
+    return t;
+  }
+
+  /** The test split normalised with the training statistics (or its own, when transductive). */
+  test(clusters: number): EvalSplit | null {
+    const { test, normalize, seed, transductive } = this.opts;
+    if (!test) return null;
+    const key = this.key(clusters);
+    let e = this.tests.get(key);
+    if (!e) {
+      const normalizer = transductive ? fitNormalizer(normalize, test, rngFor(seed, 'normalize'), clusters) : this.train(clusters).normalizer;
+      const { pos, neg } = applyNormalizer(normalizer, test);
+      let delta: Mat | null = null;
+      e = { pos, neg, labels: test.labels, stacked: this.ws.upload([pos, neg]), ws: this.ws, delta: () => (delta ??= differences(pos, neg)) };
+      this.tests.set(key, e);
+    }
+    return e;
+  }
+
+  /** The training split as an evaluation split (its blocks are already resident). */
+  trainEval(clusters: number): EvalSplit {
+    const t = this.train(clusters);
+    return { pos: t.pos, neg: t.neg, labels: t.labels, stacked: t.sides, ws: this.ws, delta: () => t.delta() };
+  }
+
+  /** Hands the workspace back for the next context; nothing of this one may be used afterwards. */
+  dispose(): void {
+    this.trains.clear();
+    this.tests.clear();
+    if (!spare) spare = this.ws;
+    else this.ws.dispose();
+  }
+}

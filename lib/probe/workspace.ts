@@ -1,0 +1,265 @@
+/**
+ * A workspace: one linear memory holding the matrices of a fit (or of a whole layer's
+ * fits, see context.ts) in the kernels' layout — rows zero padded to a multiple of four
+ * floats — plus their scratch vectors, and the kernel calls over it, split across worker
+ * threads when the workspace has more than one. Each workspace owns its memory and
+ * WebAssembly instance, so workspaces never evict one another; the memory is shared
+ * (SharedArrayBuffer) so helper threads read it without copies, and it only grows (views
+ * stay valid, a shared buffer is never detached).
+ */
+import type { Mat } from '../tensor.ts';
+import { jsKernels, kernelModule, type KernelName, type Kernels } from './simd.ts';
+import { helpersFor, releaseMemory, runParallel } from './threads.ts';
+
+/** A matrix resident in a workspace: byte offset, shape, and row stride `ld` (floats, a multiple of 4). */
+export interface Block { off: number; rows: number; cols: number; ld: number }
+
+const PAGE = 65536;
+const MAX_PAGES = 32768;
+/** Below this many multiply-adds a kernel call is not worth waking helper threads for. */
+const SPLIT_WORK = 1 << 18;
+
+export const padded = (cols: number) => Math.ceil(cols / 4) * 4;
+
+export interface WorkspaceOptions {
+  /** Threads for the kernel calls (this one included); 1 keeps everything on the caller's thread. */
+  threads?: number;
+  /** 'js' forces the plain-loop kernels (tests compare them with the SIMD ones). */
+  kernels?: 'auto' | 'js';
+}
+
+export class Workspace {
+  readonly simd: boolean;
+  readonly threads: number;
+  private readonly memory: WebAssembly.Memory | null;
+  private plain: ArrayBuffer | null;
+  private view: Float32Array;
+  private top = 64;
+  private readonly k: Kernels;
+  private readonly slots = new Map<string, { off: number; floats: number }>();
+
+  constructor(opts: WorkspaceOptions = {}) {
+    const module = opts.kernels === 'js' ? null : kernelModule();
+    this.simd = module !== null;
+    this.threads = this.simd ? Math.max(1, Math.floor(opts.threads ?? 1)) : 1;
+    if (module) {
+      this.memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+      this.plain = null;
+      this.k = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as Kernels;
+    } else {
+      this.memory = null;
+      this.plain = new ArrayBuffer(PAGE);
+      this.k = jsKernels(() => this.f32);
+    }
+    this.view = new Float32Array(this.memory ? this.memory.buffer : this.plain!);
+  }
+
+  /** Largest workspace (bytes) the wasm memory can address; bigger inputs need the JS kernels. */
+  static readonly MAX_BYTES = MAX_PAGES * PAGE;
+
+  /** A float32 view of the whole memory (refreshed after growth). */
+  get f32(): Float32Array {
+    const bytes = this.memory ? this.memory.buffer.byteLength : this.plain!.byteLength;
+    if (this.view.length * 4 !== bytes) this.view = new Float32Array(this.memory ? this.memory.buffer : this.plain!);
+    return this.view;
+  }
+
+  /** `floats` zeroed floats, 64-byte aligned; returns the byte offset. */
+  alloc(floats: number): number {
+    const off = this.top;
+    const reused = this.reused;
+    const end = off + Math.ceil((floats * 4) / 64) * 64;
+    const have = this.memory ? this.memory.buffer.byteLength : this.plain!.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      if (this.memory) {
+        if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`probe workspace would exceed ${MAX_PAGES * PAGE} bytes`);
+        this.memory.grow(pages);
+      } else {
+        const next = new ArrayBuffer(Math.max(have * 2, have + pages * PAGE));
+        new Uint8Array(next).set(new Uint8Array(this.plain!));
+        this.plain = next;
+      }
+    }
+    this.top = end;
+    // Memory handed out before a reset() holds old values; fresh pages are zero already.
+    if (reused && off < this.highWater) this.f32.fill(0, off >> 2, Math.min(end, this.highWater) >> 2);
+    return off;
+  }
+
+  private reused = false;
+  private highWater = 0;
+
+  /** Forgets every block (their memory is reused by later allocations); for pooling workspaces. */
+  reset(): void {
+    this.highWater = Math.max(this.highWater, this.top);
+    this.top = 64;
+    this.reused = true;
+    this.slots.clear();
+  }
+
+  /** A named scratch region of at least `floats` floats, reused by later calls with the same name. */
+  scratch(name: string, floats: number): number {
+    const s = this.slots.get(name);
+    if (s && s.floats >= floats) return s.off;
+    const off = this.alloc(floats);
+    this.slots.set(name, { off, floats });
+    return off;
+  }
+
+  /** out[i] = X_i · v (float32 kernel, float64 result). */
+  dots(X: Block, v: ArrayLike<number>, out: Float64Array): Float64Array {
+    const V = this.scratch('dots:v', X.ld), O = this.scratch('dots:out', X.rows);
+    this.write(V, v, X.cols);
+    this.zero(V + X.cols * 4, X.ld - X.cols);
+    this.rowdots(X, { off: V, ld: X.ld }, 1, O, 1);
+    return this.read(O, out, X.rows);
+  }
+
+  /** out += Xᵀ c. */
+  addRowsT(X: Block, c: ArrayLike<number>, out: Float64Array): Float64Array {
+    const C = this.scratch('addrows:c', X.rows), G = this.scratch('addrows:g', X.ld);
+    this.write(C, c, X.rows);
+    this.zero(G, X.ld);
+    this.addrows(X, C, G);
+    const f = this.f32;
+    const g = G >> 2;
+    for (let k = 0; k < X.cols; k++) out[k] += f[g + k];
+    return out;
+  }
+
+  get bytes(): number {
+    return this.top;
+  }
+
+  /** A zeroed rows × cols block. */
+  block(rows: number, cols: number): Block {
+    const ld = padded(cols);
+    return { off: this.alloc(rows * ld), rows, cols, ld };
+  }
+
+  /** The matrices' rows stacked into one block (same column count), zero padded. */
+  upload(mats: Mat[]): Block {
+    const cols = mats[0].cols;
+    const rows = mats.reduce((s, m) => s + m.rows, 0);
+    const b = this.block(rows, cols);
+    const f = this.f32;
+    let at = b.off >> 2;
+    for (const m of mats) {
+      if (m.cols !== cols) throw new RangeError('upload: matrices must have the same number of columns');
+      if (b.ld === cols) f.set(m.data.subarray(0, m.rows * cols), at);
+      else for (let i = 0; i < m.rows; i++) f.set(m.data.subarray(i * cols, (i + 1) * cols), at + i * b.ld);
+      at += m.rows * b.ld;
+    }
+    return b;
+  }
+
+  /** Rows [from, from + rows) of a block, as a block (no copy). */
+  rowsOf(b: Block, from: number, rows: number): Block {
+    return { off: b.off + from * b.ld * 4, rows, cols: b.cols, ld: b.ld };
+  }
+
+  /** The transpose (cols × rows, rows padded to a multiple of 4). */
+  transpose(b: Block): Block {
+    // Rows up to the padded width: the kernel moves whole 4-column blocks (padding is zero).
+    const ld = padded(b.rows);
+    const t: Block = { off: this.alloc(b.ld * ld), rows: b.cols, cols: b.rows, ld };
+    this.split('transpose', b.rows, b.ld, 4, (i0, i1) => [b.off + i0 * b.ld * 4, i1 - i0, b.ld, b.ld, t.off + i0 * 4, t.ld]);
+    return t;
+  }
+
+  /** Writes a vector (as float32) at a byte offset. */
+  write(off: number, v: ArrayLike<number>, len = v.length): void {
+    const f = this.f32;
+    const at = off >> 2;
+    for (let k = 0; k < len; k++) f[at + k] = v[k];
+  }
+
+  /** Reads len floats at a byte offset into `out` (float64). */
+  read(off: number, out: Float64Array, len = out.length): Float64Array {
+    const f = this.f32;
+    const at = off >> 2;
+    for (let k = 0; k < len; k++) out[k] = f[at + k];
+    return out;
+  }
+
+  zero(off: number, floats: number): void {
+    this.f32.fill(0, off >> 2, (off >> 2) + floats);
+  }
+
+  /**
+   * out[i·ldo + t] (+)= A_i · B_t for every row of A and the first r rows of B (the GEMM
+   * A Bᵀ over the padded row length); split by rows of A across threads.
+   */
+  rowdots(A: Block, B: { off: number; ld: number }, r: number, out: number, ldo: number, acc = false, len = A.ld): void {
+    this.split('rowdots', A.rows, len * r, 2, (i0, i1) => [A.off + i0 * A.ld * 4, i1 - i0, A.ld, B.off, r, B.ld, len, out + i0 * ldo * 4, ldo, acc ? 1 : 0]);
+  }
+
+  /**
+   * K = X Xᵀ (rows × rows). Blocked so the operands of each kernel call stay in L2: 256
+   * columns at a time, 128 rows of A against all later rows; the lower triangle is mirrored.
+   */
+  gram(X: Block): Block {
+    const m = X.rows;
+    const K = this.block(m, m);
+    const KB = 256, IB = 128;
+    for (let k0 = 0; k0 < X.ld; k0 += KB) {
+      const len = Math.min(KB, X.ld - k0);
+      for (let i0 = 0; i0 < m; i0 += IB) {
+        const A = { off: X.off + (i0 * X.ld + k0) * 4, rows: Math.min(IB, m - i0), cols: len, ld: X.ld };
+        this.rowdots(A, { off: A.off, ld: X.ld }, m - i0, K.off + (i0 * K.ld + i0) * 4, K.ld, k0 > 0, len);
+      }
+    }
+    const f = this.f32;
+    const k = K.off >> 2;
+    for (let i = IB; i < m; i++) {
+      const start = i - (i % IB);
+      for (let j = 0; j < start; j++) f[k + i * K.ld + j] = f[k + j * K.ld + i];
+    }
+    return K;
+  }
+
+  /** G += Σ_i C[i] X_i (C: X.rows floats at byte offset C); split by columns across threads. */
+  addrows(X: Block, C: number, G: number): void {
+    this.split('addrows', X.ld, X.rows, 4, (k0, k1) => [X.off + k0 * 4, X.rows, X.ld, k1 - k0, C, G + k0 * 4]);
+  }
+
+  /** proj[i] = (X_i·V − shift)·scale; G += proj[i] X_i. One pass on one thread, two passes on several. */
+  gram1(X: Block, V: number, shift: number, scale: number, G: number, proj: number): void {
+    if (this.threads > 1 && X.rows * X.ld >= SPLIT_WORK) {
+      this.rowdots(X, { off: V, ld: X.ld }, 1, proj, 1);
+      const f = this.f32;
+      const p = proj >> 2;
+      for (let i = 0; i < X.rows; i++) f[p + i] = Math.fround((f[p + i] - shift) * scale);
+      this.addrows(X, proj, G);
+      return;
+    }
+    this.k.gram1(X.off, X.rows, X.ld, X.ld, V, shift, scale, G, proj);
+  }
+
+  /**
+   * Runs one kernel over [0, extent) cut into `threads` slices aligned to `align`, one per
+   * thread, when the work is large enough; `args(from, to)` builds each slice's arguments.
+   */
+  private split(name: KernelName, extent: number, unitWork: number, align: number, args: (from: number, to: number) => number[]): void {
+    const call = (a: number[]) => (this.k[name] as (...x: number[]) => void)(...a);
+    const parts = this.threads > 1 && extent * unitWork >= SPLIT_WORK ? Math.min(this.threads, Math.floor(extent / align)) : 1;
+    if (parts <= 1) {
+      call(args(0, extent));
+      return;
+    }
+    const calls: number[][] = [];
+    let from = 0;
+    for (let j = 0; j < parts; j++) {
+      const to = j === parts - 1 ? extent : Math.min(extent, Math.round((extent * (j + 1)) / parts / align) * align);
+      calls.push(args(from, to));
+      from = to;
+    }
+    runParallel(helpersFor(kernelModule()!, this.memory!, parts - 1), name, calls, call);
+  }
+
+  /** Lets helper threads drop this memory (call when the workspace is no longer needed). */
+  dispose(): void {
+    if (this.memory && this.threads > 1) releaseMemory(this.memory);
+  }
+}
