@@ -10,7 +10,7 @@
 import type { Mat } from '../lib/tensor.ts';
 import { selectRows } from '../lib/tensor.ts';
 import type { JobSpec } from '../lib/job-spec.ts';
-import { agreement, fitAndEvaluate, oracleAccuracy, type ContrastData, type FitReport, type MethodName, type NormalizeMode } from '../lib/probe/index.ts';
+import { agreement, fitAndEvaluate, fitMethods, oracleAccuracy, type ContrastData, type FitReport, type MethodName, type NormalizeMode } from '../lib/probe/index.ts';
 import { trainTestSplit, ensemble, ENSEMBLING_MODES, type Ensembling } from '../lib/data/index.ts';
 import { Probe } from '../lib/probe/index.ts';
 import type { AgreementInput, ResultInput } from '../services/db/results.ts';
@@ -67,7 +67,7 @@ export function splitItems(meta: PairsMeta, spec: JobSpec, seed: number): { trai
 function ensembleAccuracies(report: FitReport, test: ContrastData, items: Int32Array): Record<Ensembling, number | null> {
   const out = { none: null, partial: null, full: null } as Record<Ensembling, number | null>;
   if (!test.labels || test.pos.rows === 0) return out;
-  const sides = Probe.fromJSON(report.probe).sides(test);
+  const sides = report.test_sides ?? Probe.fromJSON(report.probe).sides(test);
   for (const mode of ENSEMBLING_MODES) {
     const e = ensemble(mode, { pos: sides.pPos, neg: sides.pNeg, items, labels: test.labels });
     out[mode] = e.labels ? oracleAccuracy(e.scores, e.labels) : null;
@@ -128,21 +128,24 @@ export function fitLayer(spec: JobSpec, layer: number, conditions: ConditionData
       const trainRows = rowsOf(cond.meta, train);
       const testRows = rowsOf(cond.meta, test);
       const reports: FitReport[] = [];
-      for (const method of spec.methods) {
-        const report = fitAndEvaluate({
-          method: method as MethodName,
-          options: spec.method_options[method],
-          normalize: spec.normalize as NormalizeMode,
-          seed,
-          train: contrastData(cond, trainRows),
-          test: contrastData(cond, testRows),
-          signK: spec.sign_k,
-          bootstrap: spec.bootstrap,
-        });
+      // All methods on one split share its normalisation, differences and eigenvectors.
+      const testData = contrastData(cond, testRows);
+      const fitted = fitMethods({
+        methods: spec.methods as MethodName[],
+        options: spec.method_options,
+        normalize: spec.normalize as NormalizeMode,
+        seed,
+        train: contrastData(cond, trainRows),
+        test: testData,
+        signK: spec.sign_k,
+        bootstrap: spec.bootstrap,
+      });
+      for (const [m, report] of fitted.entries()) {
+        const method = spec.methods[m];
         onFit?.();
         const bits = cond.meta.control_bits ? Int8Array.from(testRows, (i) => cond.meta.control_bits![i]) : null;
         const bitAcc = bits ? oracleAccuracy(report.test_scores, bits) : null;
-        const ensembles = ensembleAccuracies(report, contrastData(cond, testRows), Int32Array.from(testRows, (i) => cond.meta.items[i]));
+        const ensembles = ensembleAccuracies(report, testData, Int32Array.from(testRows, (i) => cond.meta.items[i]));
         results.push(toResult(layer, cond.name, null, report, {
           distractor: cond.name === 'distractor' ? bitAcc : null,
           opinion: cond.name === 'explicit-opinion' ? bitAcc : null,
