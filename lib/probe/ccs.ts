@@ -291,10 +291,11 @@ class GramCcs {
 
 /**
  * The stopping rule's default: a restart stops once its last 5 L-BFGS iterations together
- * lowered the objective by at most 2 % (bench/probes.ts: the final loss stays below torch
- * AdamW-1000-epochs' at d = 1024 and 4096, in about 60 % of the 100-iteration budget).
+ * lowered the objective by at most 5 %. In bench/probes.ts (n = 1000) that is about half the
+ * 100-iteration budget at a best loss 30–50 % below torch AdamW-1000-epochs' at d = 1024 and
+ * 4096; on the fixtures (d = 16) the loss is within 3e-4 of torch's.
  */
-export const LOSS_TOL = 0.02;
+export const LOSS_TOL = 0.05;
 
 /** Expected L-BFGS evaluations for the solver choice (the stopping rule ends most fits well before `epochs`). */
 const EXPECTED_EVALS = 60;

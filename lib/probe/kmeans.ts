@@ -25,6 +25,7 @@ export interface KmeansOptions {
   tol?: number;
   /** Precomputed by a shared split context: row dots on resident data, ‖x_i‖², the mean per-feature variance. */
   dots?: RowDots;
+  rowSums?: RowSums;
   norms?: Float64Array;
   meanVar?: number;
 }
@@ -44,12 +45,14 @@ function rowOf(x: Mat, i: number): Float64Array {
 }
 
 /** Row dots x·v over one fit's data: WebAssembly SIMD when available, else null (JS loops). */
-export type RowDots = ((v: Float64Array, out: Float64Array) => Float64Array) | null;
+export type RowDots = ((vs: Float64Array[], outs: Float64Array[]) => void) | null;
+/** out += Σ_i c_i x_i over one fit's data (SIMD when available). */
+export type RowSums = ((c: Float64Array, out: Float64Array) => Float64Array) | null;
 
 /** Squared distances of every row to each centre (clamped at 0 against round-off). */
 function sqDistances(x: Mat, norms: Float64Array, centres: Float64Array[], dots: RowDots): Float64Array[] {
   const outs = centres.map(() => new Float64Array(x.rows));
-  if (dots) centres.forEach((c, j) => dots(c, outs[j]));
+  if (dots) dots(centres, outs);
   else projectRowsMany(x, centres, outs);
   centres.forEach((c, j) => {
     const cc = dot(c, c);
@@ -117,7 +120,7 @@ function labelHash(labels: Int32Array): number {
  * that reaches a partition an earlier run visited ends where that run ended: `seen` maps
  * visited partitions to results and cuts it short.
  */
-function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: number, tol: number, seen: Map<number, KmeansResult>, dots: RowDots): KmeansResult {
+function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: number, tol: number, seen: Map<number, KmeansResult>, dots: RowDots, rowSums: RowSums): KmeansResult {
   const visited: number[] = [];
   const n = x.rows;
   const d = x.cols;
@@ -148,8 +151,17 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
     labels[i] = a;
     upper[i] = Math.sqrt(dist[a][i]);
     lower[i] = b < 0 ? Infinity : Math.sqrt(dist[b][i]);
-    addRow(i, a, 1);
+    if (rowSums) counts[a]++;
+    else addRow(i, a, 1);
   }
+  // The clusters' sums in one weighted pass each (SIMD) instead of a row-by-row JS loop.
+  const recomputeSums = () => {
+    for (let j = 0; j < k; j++) {
+      sums[j].fill(0);
+      rowSums!(Float64Array.from(labels, (l) => (l === j ? 1 : 0)), sums[j]);
+    }
+  };
+  if (rowSums) recomputeSums();
   let it = 1;
   for (; ; it++) {
     const h = labelHash(labels);
@@ -195,16 +207,23 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
       // alike, so they are skipped here).
       const w = centres[1].map((v, t) => v - centres[0][t]);
       const thr = 0.5 * (cc[1] - cc[0]);
-      const proj = dots ? dots(w, new Float64Array(n)) : projectRows(x, w);
+      let proj: Float64Array;
+      if (dots) dots([w], [(proj = new Float64Array(n))]);
+      else proj = projectRows(x, w);
+      const moved: number[] = [];
       for (let i = 0; i < n; i++) {
         const best = proj[i] > thr ? 1 : 0;
-        if (best !== labels[i]) {
-          addRow(i, labels[i], -1);
-          addRow(i, best, 1);
-          labels[i] = best;
-          changed++;
-        }
+        if (best !== labels[i]) moved.push(i);
       }
+      changed = moved.length;
+      // Many moves: two SIMD passes beat updating the sums row by row.
+      const bulk = rowSums && changed * 16 > n;
+      for (const i of moved) {
+        const best = 1 - labels[i];
+        if (bulk) { counts[labels[i]]--; counts[best]++; } else { addRow(i, labels[i], -1); addRow(i, best, 1); }
+        labels[i] = best;
+      }
+      if (bulk) recomputeSums();
       if (changed === 0) break;
       continue;
     }
@@ -257,13 +276,15 @@ export function kmeansFit(x: Mat, k: number, rng: Rng, opts: KmeansOptions = {})
   let best: KmeansResult | null = null;
   const seen = new Map<number, KmeansResult>();
   let dots = opts.dots ?? null;
+  let rowSums = opts.rowSums ?? null;
   if (!dots) {
     const ws = new Workspace();
     const X = ws.upload([x]);
-    dots = (v, out) => ws.dots(X, v, out);
+    dots = (vs, outs) => ws.dotsMany(X, vs, outs);
+    rowSums = (c, out) => ws.addRowsT(X, c, out);
   }
   for (let run = 0; run < (opts.nInit ?? 10); run++) {
-    const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng, dots), opts.maxIter ?? 300, tol, seen, dots);
+    const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng, dots), opts.maxIter ?? 300, tol, seen, dots, rowSums);
     if (!best || r.inertia < best.inertia) best = r;
   }
   return best!;
@@ -283,7 +304,7 @@ export const kmeans: Estimator = {
     const X = data.deltaBlock();
     const km = kmeansFit(delta, 2, rng, {
       nInit: o.n_init as number, maxIter: o.max_iter as number, norms: stats.rowNorms, meanVar: stats.meanVar,
-      dots: (v, out) => data.ws.dots(X, v, out),
+      dots: (vs, outs) => data.ws.dotsMany(X, vs, outs), rowSums: (c, out) => data.ws.addRowsT(X, c, out),
     });
     const [c0, c1] = km.centroids;
     const w = unit(c1.map((v, k) => v - c0[k]));

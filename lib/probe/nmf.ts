@@ -4,65 +4,91 @@
  * (a lossless, standard construction); X ≈ W H with W n×2, H 2×2d, both ≥ 0, and a pair is
  * assigned to the component that dominates its row of W.
  * Solver: HALS (Cichocki & Phan 2009, eqs. 14–15; = scikit-learn's coordinate descent),
- * stopping when the relative decrease of ‖X − WH‖_F falls below `tol`. X is never built:
- * each pass reads δ once and routes it to the positive or negative half.
+ * stopping when the relative decrease of ‖X − WH‖_F falls below `tol`. The split matrix is
+ * resident in the fit's workspace, so each HALS half-step is one SIMD pass over it.
  */
 import type { Mat } from '../tensor.ts';
 import type { Rng } from './random.ts';
 import type { Estimator } from './estimator.ts';
-import { gramApply, projectRows, unit } from './kernels.ts';
+import { unit } from './kernels.ts';
 import { topEigenvector } from './eigen.ts';
+import { Workspace, type Block } from './workspace.ts';
 
 export interface NmfOptions { maxIter: number; tol: number }
 export interface NmfFit { H: Float64Array[]; W: Float64Array; error: number; iterations: number }
 
+/** δ resident in a workspace with its sums (a split context shares them; see context.ts). */
+export interface NmfInput { ws: Workspace; deltaBlock: Block; sumSq: number; sumAbs: number }
+
 const EPS = 1e-12;
 
-/** The split-sign halves max(δ, 0) and max(−δ, 0) as two n×d arrays (branch-free loops). */
-export interface SplitSign { n: number; d: number; P: Float32Array; N: Float32Array }
-
-export function splitSign(delta: Mat): SplitSign {
-  const P = new Float32Array(delta.data.length);
-  const N = new Float32Array(delta.data.length);
-  for (let k = 0; k < P.length; k++) {
-    const v = delta.data[k];
-    if (v > 0) P[k] = v; else N[k] = -v;
-  }
-  return { n: delta.rows, d: delta.cols, P, N };
-}
-
-/** XHᵀ (n×2, row-major) with X = [P, N]. */
-function xht(x: SplitSign, H: Float64Array[], out: Float64Array): void {
-  const { d, P, N } = x;
+/**
+ * XHᵀ (n×2, row-major) with X = [max(δ, 0), max(−δ, 0)], straight from δ: each value goes to
+ * the half its sign selects (the same sums as the split matrix, without building it).
+ */
+function xhtFromDelta(delta: Mat, H: Float64Array[], out: Float64Array): void {
+  const { rows: n, cols: d, data } = delta;
   const [h0, h1] = H;
-  for (let i = 0; i < x.n; i++) {
+  for (let i = 0; i < n; i++) {
     let s0 = 0, s1 = 0;
     for (let k = 0, o = i * d; k < d; k++) {
-      const p = P[o + k];
-      const q = N[o + k];
-      s0 += p * h0[k] + q * h0[d + k];
-      s1 += p * h1[k] + q * h1[d + k];
+      const v = data[o + k];
+      if (v > 0) { s0 += v * h0[k]; s1 += v * h1[k]; } else { s0 -= v * h0[d + k]; s1 -= v * h1[d + k]; }
     }
     out[2 * i] = s0;
     out[2 * i + 1] = s1;
   }
 }
 
-/** WᵀX (2×2d) with X = [P, N]. */
-function wtx(x: SplitSign, W: Float64Array, out: Float64Array[]): void {
-  const { d, P, N } = x;
-  out[0].fill(0);
-  out[1].fill(0);
-  const [a, b] = out;
-  for (let i = 0; i < x.n; i++) {
-    const w0 = W[2 * i], w1 = W[2 * i + 1];
-    for (let k = 0, o = i * d; k < d; k++) {
-      const p = P[o + k];
-      const q = N[o + k];
-      a[k] += w0 * p;
-      a[d + k] += w0 * q;
-      b[k] += w1 * p;
-      b[d + k] += w1 * q;
+/** The split-sign matrix S = [max(δ, 0) | max(−δ, 0)] resident (n × 2dp) and its two SIMD passes. */
+class SplitSign {
+  readonly S: Block;
+  private readonly B: number;
+  private readonly XH: number;
+  private readonly C: number;
+  private readonly G: number;
+
+  constructor(private readonly ws: Workspace, delta: Block, private readonly d: number) {
+    const n = delta.rows, dp = delta.ld;
+    this.S = { off: ws.alloc(n * 2 * dp), rows: n, cols: 2 * dp, ld: 2 * dp };
+    const f = ws.f32;
+    for (let i = 0; i < n; i++) {
+      const src = (delta.off >> 2) + i * dp, dst = (this.S.off >> 2) + i * 2 * dp;
+      for (let k = 0; k < d; k++) {
+        const v = f[src + k];
+        if (v > 0) f[dst + k] = v; else f[dst + dp + k] = -v;
+      }
+    }
+    this.B = ws.alloc(2 * 2 * dp);
+    this.XH = ws.alloc(2 * n);
+    this.C = ws.alloc(n);
+    this.G = ws.alloc(2 * dp);
+  }
+
+  /** XHᵀ: one GEMM pass over S for both components. */
+  xht(H: Float64Array[], out: Float64Array): void {
+    const { ws, d } = this;
+    const dp = this.S.ld / 2;
+    const f = ws.f32;
+    for (let j = 0; j < 2; j++) {
+      const b = (this.B >> 2) + j * 2 * dp;
+      for (let k = 0; k < d; k++) { f[b + k] = H[j][k]; f[b + dp + k] = H[j][d + k]; }
+    }
+    ws.rowdots(this.S, { off: this.B, ld: this.S.ld }, 2, this.XH, 2);
+    ws.read(this.XH, out, out.length);
+  }
+
+  /** WᵀX (2 × 2d): one weighted row sum over S per component. */
+  wtx(W: Float64Array, out: Float64Array[]): void {
+    const { ws, d } = this;
+    const n = this.S.rows, dp = this.S.ld / 2;
+    for (let j = 0; j < 2; j++) {
+      const f = ws.f32;
+      for (let i = 0, c = this.C >> 2; i < n; i++) f[c + i] = W[2 * i + j];
+      ws.zero(this.G, 2 * dp);
+      ws.addrows(this.S, this.C, this.G);
+      const g = ws.f32, o = out[j], at = this.G >> 2;
+      for (let k = 0; k < d; k++) { o[k] = g[at + k]; o[d + k] = g[at + dp + k]; }
     }
   }
 }
@@ -74,27 +100,40 @@ function gram2(rows: Float64Array[]): number[] {
   return [a, b, c];
 }
 
+function residentDelta(delta: Mat): NmfInput {
+  const ws = new Workspace();
+  let sumSq = 0, sumAbs = 0;
+  for (let k = 0; k < delta.data.length; k++) { sumSq += delta.data[k] ** 2; sumAbs += Math.abs(delta.data[k]); }
+  return { ws, deltaBlock: ws.upload([delta]), sumSq, sumAbs };
+}
+
 /**
  * `init`: 'random' is scikit-learn's (|N(0,1)|·√(mean X / 2)); 'svd' (default) seeds W with
  * the positive and negative parts of the projections on the top singular vector of δ, the
  * rank-2 split that NNDSVD (Boutsidis & Gallopoulos 2008) would start from, so HALS starts
  * near the answer and stops after a few passes.
  */
-export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' }, rng: Rng): NmfFit {
+export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' }, rng: Rng, shared?: NmfInput): NmfFit {
   const n = delta.rows;
   const d = delta.cols;
-  const x = splitSign(delta);
-  let sq = 0;
-  let sum = 0;
-  for (let k = 0; k < delta.data.length; k++) { sq += delta.data[k] ** 2; sum += Math.abs(delta.data[k]); }
+  const { ws, deltaBlock, sumSq: sq, sumAbs: sum } = shared ?? residentDelta(delta);
+  const x = new SplitSign(ws, deltaBlock, d);
   // scikit-learn's 'random' init scale: sqrt(mean(X) / n_components).
   const avg = Math.sqrt(sum / (n * 2 * d) / 2);
   const W = Float64Array.from({ length: 2 * n }, () => avg * Math.abs(rng.normal()));
   const H = [0, 1].map(() => Float64Array.from({ length: 2 * d }, () => avg * Math.abs(rng.normal())));
   if ((opts.init ?? 'svd') === 'svd') {
-    const proj = new Float64Array(n);
-    const v = topEigenvector((u, out) => gramApply(delta, u, 0, 1, out), d, rng, { tol: 1e-6 }).vector;
-    projectRows(delta, v, proj);
+    // Top right singular vector of δ: top eigenvector of δᵀδ, one fused pass per step.
+    const ld = deltaBlock.ld;
+    const V = ws.alloc(ld), G = ws.alloc(ld), P = ws.alloc(n);
+    const op = (u: Float64Array, out: Float64Array) => {
+      ws.write(V, u, d);
+      ws.zero(G, ld);
+      ws.gram1(deltaBlock, V, 0, 1, G, P);
+      ws.read(G, out, d);
+    };
+    const v = topEigenvector(op, d, rng, { tol: 1e-6 }).vector;
+    const proj = ws.dots(deltaBlock, v, new Float64Array(n));
     let scale = 0;
     for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(proj[i]));
     for (let i = 0; i < n; i++) {
@@ -102,7 +141,7 @@ export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' 
       W[2 * i + 1] = Math.max(-proj[i], 0) / scale + 1e-3;
     }
     // H from one least-squares step given W, so the first W step sees a matching H.
-    wtx(x, W, H);
+    x.wtx(W, H);
     let p = 0, q = 0, r = 0;
     for (let i = 0; i < n; i++) { p += W[2 * i] ** 2; q += W[2 * i] * W[2 * i + 1]; r += W[2 * i + 1] ** 2; }
     const det = p * r - q * q;
@@ -118,7 +157,7 @@ export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' 
   let it = 0;
   for (; it < opts.maxIter; it++) {
     // W update (HALS): W_j ← max(0, W_j + ((XHᵀ)_j − W (HHᵀ)_j) / (HHᵀ)_jj).
-    xht(x, H, XH);
+    x.xht(H, XH);
     const [a, b, c] = gram2(H);
     for (let i = 0; i < n; i++) {
       let w0 = W[2 * i], w1 = W[2 * i + 1];
@@ -128,7 +167,7 @@ export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' 
       W[2 * i + 1] = w1;
     }
     // H update, symmetric in the roles of W and H.
-    wtx(x, W, WX);
+    x.wtx(W, WX);
     let p = 0, q = 0, r = 0;
     for (let i = 0; i < n; i++) { p += W[2 * i] ** 2; q += W[2 * i] * W[2 * i + 1]; r += W[2 * i + 1] ** 2; }
     const [h0, h1] = H;
@@ -155,7 +194,7 @@ export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' 
 export function nmfTransform(delta: Mat, H: Float64Array[]): Float64Array {
   const n = delta.rows;
   const XH = new Float64Array(2 * n);
-  xht(splitSign(delta), H, XH);
+  xhtFromDelta(delta, H, XH);
   const [a, b, c] = gram2(H);
   const det = a * c - b * b;
   const W = new Float64Array(2 * n);
@@ -186,7 +225,10 @@ export const nmf: Estimator = {
   },
   fit(data, o, rng) {
     const d = data.d;
-    const fit = nmfFit(data.delta(), { maxIter: o.max_iter as number, tol: o.tol as number, init: o.init as 'svd' | 'random' }, rng);
+    const stats = data.deltaStats();
+    const fit = nmfFit(data.delta(), { maxIter: o.max_iter as number, tol: o.tol as number, init: o.init as 'svd' | 'random' }, rng, {
+      ws: data.ws, deltaBlock: data.deltaBlock(), sumSq: stats.sumSq, sumAbs: stats.sumAbs,
+    });
     const [h0, h1] = fit.H;
     // Linear surrogate for agreement: fold each component back to a signed d-vector.
     const w = unit(Float64Array.from({ length: d }, (_, k) => (h0[k] - h0[d + k]) - (h1[k] - h1[d + k])));

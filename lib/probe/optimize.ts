@@ -37,10 +37,26 @@ export interface LbfgsOptions {
 export interface OptimResult { x: Float64Array[]; f: number[]; iterations: number[]; evaluations: number }
 
 const dotp = (a: Float64Array, b: Float64Array) => {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) s += a[k] * b[k];
-  return s;
+  let s0 = 0, s1 = 0;
+  const n = a.length;
+  let k = 0;
+  for (; k + 1 < n; k += 2) { s0 += a[k] * b[k]; s1 += a[k + 1] * b[k + 1]; }
+  if (k < n) s0 += a[k] * b[k];
+  return s0 + s1;
 };
+
+/** q += c·x, returning z·q (the updated q) from the same sweep. */
+function axpyDot(q: Float64Array, c: number, x: Float64Array, z: Float64Array, len: number): number {
+  let s0 = 0, s1 = 0;
+  let k = 0;
+  for (; k + 1 < len; k += 2) {
+    const v0 = q[k] + c * x[k], v1 = q[k + 1] + c * x[k + 1];
+    q[k] = v0; q[k + 1] = v1;
+    s0 += z[k] * v0; s1 += z[k + 1] * v1;
+  }
+  if (k < len) { const v = q[k] + c * x[k]; q[k] = v; s0 += z[k] * v; }
+  return s0 + s1;
+}
 
 interface LbfgsState {
   j: number;
@@ -75,40 +91,26 @@ function direction(st: LbfgsState, dot: Dot | null): void {
       for (let k = 0; k < q.length; k++) q[k] += (a[i] - b) * s[k];
     }
   } else {
-    // Euclidean: each update of q is fused with the next inner product, one sweep per pair.
+    // Euclidean: each update of q is fused with the next inner product, one sweep per pair;
+    // two partial sums break the floating-point add chain (latency, not throughput, bound).
     const len = q.length;
     if (m) {
-      let next = 0;
-      const s0 = st.s[m - 1];
-      for (let k = 0; k < len; k++) next += s0[k] * q[k];
+      let next = dotp(st.s[m - 1], q);
       for (let i = m - 1; i >= 0; i--) {
         const ai = (a[i] = st.rho[i] * next);
         const y = st.y[i];
-        next = 0;
-        if (i > 0) {
-          const sn = st.s[i - 1];
-          for (let k = 0; k < len; k++) { const v = q[k] - ai * y[k]; q[k] = v; next += sn[k] * v; }
-        } else {
-          for (let k = 0; k < len; k++) q[k] -= ai * y[k];
-        }
+        if (i > 0) next = axpyDot(q, -ai, y, st.s[i - 1], len);
+        else for (let k = 0; k < len; k++) q[k] -= ai * y[k];
       }
-      let yy = 0;
       const yl = st.y[m - 1];
-      for (let k = 0; k < len; k++) yy += yl[k] * yl[k];
-      gamma = 1 / (st.rho[m - 1] * yy);
-      let bnext = 0;
-      const y0 = st.y[0];
-      for (let k = 0; k < len; k++) { const v = q[k] * gamma; q[k] = v; bnext += y0[k] * v; }
+      gamma = 1 / (st.rho[m - 1] * dotp(yl, yl));
+      for (let k = 0; k < len; k++) q[k] *= gamma;
+      let bnext = dotp(st.y[0], q);
       for (let i = 0; i < m; i++) {
         const c = a[i] - st.rho[i] * bnext;
         const s = st.s[i];
-        bnext = 0;
-        if (i + 1 < m) {
-          const yn = st.y[i + 1];
-          for (let k = 0; k < len; k++) { const v = q[k] + c * s[k]; q[k] = v; bnext += yn[k] * v; }
-        } else {
-          for (let k = 0; k < len; k++) q[k] += c * s[k];
-        }
+        if (i + 1 < m) bnext = axpyDot(q, c, s, st.y[i + 1], len);
+        else for (let k = 0; k < len; k++) q[k] += c * s[k];
       }
     }
   }

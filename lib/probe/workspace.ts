@@ -116,6 +116,21 @@ export class Workspace {
     return this.read(O, out, X.rows);
   }
 
+  /** outs[j][i] = X_i · vs[j]: one read of X for all vectors. */
+  dotsMany(X: Block, vs: ArrayLike<number>[], outs: Float64Array[]): void {
+    const r = vs.length;
+    const B = this.scratch('dotsMany:b', r * X.ld), O = this.scratch('dotsMany:out', r * X.rows);
+    const f = this.f32;
+    vs.forEach((v, j) => {
+      const at = (B >> 2) + j * X.ld;
+      for (let k = 0; k < X.cols; k++) f[at + k] = v[k];
+      f.fill(0, at + X.cols, at + X.ld);
+    });
+    this.rowdots(X, { off: B, ld: X.ld }, r, O, r);
+    const g = this.f32;
+    for (let i = 0, o = O >> 2; i < X.rows; i++) for (let j = 0; j < r; j++) outs[j][i] = g[o + i * r + j];
+  }
+
   /** out += Xᵀ c. */
   addRowsT(X: Block, c: ArrayLike<number>, out: Float64Array): Float64Array {
     const C = this.scratch('addrows:c', X.rows), G = this.scratch('addrows:g', X.ld);
