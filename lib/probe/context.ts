@@ -44,12 +44,24 @@ class TrainSplit implements FitData {
     return this.once('gram', () => this.ws.gram(this.sides));
   }
 
+  /** δ as a Mat: a view of the resident block when its rows are unpadded, else a copy. */
   delta(): Mat {
-    return this.once('delta', () => differences(this.pos, this.neg));
+    return this.once('delta', () => this.ws.matView(this.deltaBlock()) ?? differences(this.pos, this.neg));
   }
 
+  /** δ computed in the workspace from the resident sides (one SIMD pass). */
   deltaBlock(): Block {
-    return this.once('deltaBlock', () => this.ws.upload([this.delta()]));
+    return this.once('deltaBlock', () => this.ws.subtract(this.ws.rowsOf(this.sides, 0, this.n), this.ws.rowsOf(this.sides, this.n, this.n)));
+  }
+
+  /** Split-sign rows [max(δ, 0) | max(−δ, 0)] (NMF). */
+  splitSign(): Block {
+    return this.once('splitSign', () => this.ws.splitSign(this.deltaBlock()));
+  }
+
+  /** Column means of δ (a weighted row sum in SIMD). */
+  deltaMean(): Float64Array {
+    return this.once('deltaMean', () => this.ws.addRowsT(this.deltaBlock(), new Float64Array(this.n).fill(1 / this.n), new Float64Array(this.d)));
   }
 
   deltaStats(): DeltaStats {
@@ -57,21 +69,21 @@ class TrainSplit implements FitData {
       const { n, d } = this;
       const x = this.delta().data;
       const rowNorms = new Float64Array(n);
-      const mean = new Float64Array(d);
+      const mean = this.deltaMean();
       let sumSq = 0, sumAbs = 0;
       for (let i = 0; i < n; i++) {
-        let s = 0;
+        let s = 0, a = 0;
         for (let k = 0, o = i * d; k < d; k++) {
           const v = x[o + k];
           s += v * v;
-          sumAbs += Math.abs(v);
-          mean[k] += v;
+          a += Math.abs(v);
         }
         rowNorms[i] = s;
         sumSq += s;
+        sumAbs += a;
       }
       let mm = 0;
-      for (let k = 0; k < d; k++) { mean[k] /= n; mm += mean[k] * mean[k]; }
+      for (let k = 0; k < d; k++) mm += mean[k] * mean[k];
       // Σ‖δ_i − μ‖² = Σ‖δ_i‖² − n‖μ‖², in float64 from float32 inputs.
       const meanVar = Math.max(0, sumSq - n * mm) / (n * d);
       return { rowNorms, mean, meanVar, sumSq, sumAbs };
@@ -86,7 +98,7 @@ class TrainSplit implements FitData {
     return this.once('topComponent', () => {
       const { ws, n, d } = this;
       const X = this.deltaBlock();
-      const mu = this.deltaStats().mean;
+      const mu = this.deltaMean();
       const V = ws.alloc(X.ld), G = ws.alloc(X.ld), P = ws.alloc(n);
       const op = (v: Float64Array, out: Float64Array) => {
         let mv = 0;
@@ -117,7 +129,8 @@ export interface EvalSplit {
   /** [x̃⁺; x̃⁻] resident in the context's workspace. */
   stacked: Block;
   ws: Workspace;
-  delta(): Mat;
+  /** Split-sign rows of δ (NMF's scoring), computed on first use. */
+  splitSign(): Block;
 }
 
 export interface ContextOptions {
@@ -176,8 +189,13 @@ export class LayerContext {
     if (!e) {
       const normalizer = transductive ? fitNormalizer(normalize, test, rngFor(seed, 'normalize'), clusters) : this.train(clusters).normalizer;
       const { pos, neg } = applyNormalizer(normalizer, test);
-      let delta: Mat | null = null;
-      e = { pos, neg, labels: test.labels, stacked: this.ws.upload([pos, neg]), ws: this.ws, delta: () => (delta ??= differences(pos, neg)) };
+      const stacked = this.ws.upload([pos, neg]);
+      const n = pos.rows;
+      let split: Block | null = null;
+      e = {
+        pos, neg, labels: test.labels, stacked, ws: this.ws,
+        splitSign: () => (split ??= this.ws.splitSign(this.ws.subtract(this.ws.rowsOf(stacked, 0, n), this.ws.rowsOf(stacked, n, n)))),
+      };
       this.tests.set(key, e);
     }
     return e;
@@ -186,7 +204,7 @@ export class LayerContext {
   /** The training split as an evaluation split (its blocks are already resident). */
   trainEval(clusters: number): EvalSplit {
     const t = this.train(clusters);
-    return { pos: t.pos, neg: t.neg, labels: t.labels, stacked: t.sides, ws: this.ws, delta: () => t.delta() };
+    return { pos: t.pos, neg: t.neg, labels: t.labels, stacked: t.sides, ws: this.ws, splitSign: () => t.splitSign() };
   }
 
   /** Hands the workspace back for the next context; nothing of this one may be used afterwards. */

@@ -52,6 +52,9 @@ export interface FitData {
   gram(): Block;
   delta(): Mat;
   deltaBlock(): Block;
+  deltaMean(): Float64Array;
+  /** [max(δ, 0) | max(−δ, 0)] resident (NMF). */
+  splitSign(): Block;
   deltaStats(): DeltaStats;
   /** Top eigenvector of the covariance of δ (CRC-TPC / PCA), from a method-independent random stream. */
   topComponent(): EigenResult;

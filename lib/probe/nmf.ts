@@ -18,64 +18,38 @@ export interface NmfOptions { maxIter: number; tol: number }
 export interface NmfFit { H: Float64Array[]; W: Float64Array; error: number; iterations: number }
 
 /** δ resident in a workspace with its sums (a split context shares them; see context.ts). */
-export interface NmfInput { ws: Workspace; deltaBlock: Block; sumSq: number; sumAbs: number }
+export interface NmfInput { ws: Workspace; deltaBlock: Block; sumSq: number; sumAbs: number; splitSign?: Block }
 
 const EPS = 1e-12;
 
-/**
- * XHᵀ (n×2, row-major) with X = [max(δ, 0), max(−δ, 0)], straight from δ: each value goes to
- * the half its sign selects (the same sums as the split matrix, without building it).
- */
-function xhtFromDelta(delta: Mat, H: Float64Array[], out: Float64Array): void {
-  const { rows: n, cols: d, data } = delta;
-  const [h0, h1] = H;
-  for (let i = 0; i < n; i++) {
-    let s0 = 0, s1 = 0;
-    for (let k = 0, o = i * d; k < d; k++) {
-      const v = data[o + k];
-      if (v > 0) { s0 += v * h0[k]; s1 += v * h1[k]; } else { s0 -= v * h0[d + k]; s1 -= v * h1[d + k]; }
-    }
-    out[2 * i] = s0;
-    out[2 * i + 1] = s1;
+/** XHᵀ (n×2, row-major) for resident split-sign rows S: one GEMM pass for both components. */
+function splitXht(ws: Workspace, S: Block, d: number, H: Float64Array[], out: Float64Array): void {
+  const dp = S.ld / 2;
+  const B = ws.scratch('nmf:h', 2 * S.ld), XH = ws.scratch('nmf:xh', 2 * S.rows);
+  const f = ws.f32;
+  for (let j = 0; j < 2; j++) {
+    const b = (B >> 2) + j * S.ld;
+    f.fill(0, b, b + S.ld);
+    for (let k = 0; k < d; k++) { f[b + k] = H[j][k]; f[b + dp + k] = H[j][d + k]; }
   }
+  ws.rowdots(S, { off: B, ld: S.ld }, 2, XH, 2);
+  ws.read(XH, out, 2 * S.rows);
 }
 
-/** The split-sign matrix S = [max(δ, 0) | max(−δ, 0)] resident (n × 2dp) and its two SIMD passes. */
+/** The split-sign matrix S = [max(δ, 0) | max(−δ, 0)] resident (n × 2dp) and HALS's two passes over it. */
 class SplitSign {
   readonly S: Block;
-  private readonly B: number;
-  private readonly XH: number;
   private readonly C: number;
   private readonly G: number;
 
-  constructor(private readonly ws: Workspace, delta: Block, private readonly d: number) {
-    const n = delta.rows, dp = delta.ld;
-    this.S = { off: ws.alloc(n * 2 * dp), rows: n, cols: 2 * dp, ld: 2 * dp };
-    const f = ws.f32;
-    for (let i = 0; i < n; i++) {
-      const src = (delta.off >> 2) + i * dp, dst = (this.S.off >> 2) + i * 2 * dp;
-      for (let k = 0; k < d; k++) {
-        const v = f[src + k];
-        if (v > 0) f[dst + k] = v; else f[dst + dp + k] = -v;
-      }
-    }
-    this.B = ws.alloc(2 * 2 * dp);
-    this.XH = ws.alloc(2 * n);
-    this.C = ws.alloc(n);
-    this.G = ws.alloc(2 * dp);
+  constructor(private readonly ws: Workspace, delta: Block, private readonly d: number, S?: Block) {
+    this.S = S ?? ws.splitSign(delta);
+    this.C = ws.alloc(delta.rows);
+    this.G = ws.alloc(2 * delta.ld);
   }
 
-  /** XHᵀ: one GEMM pass over S for both components. */
   xht(H: Float64Array[], out: Float64Array): void {
-    const { ws, d } = this;
-    const dp = this.S.ld / 2;
-    const f = ws.f32;
-    for (let j = 0; j < 2; j++) {
-      const b = (this.B >> 2) + j * 2 * dp;
-      for (let k = 0; k < d; k++) { f[b + k] = H[j][k]; f[b + dp + k] = H[j][d + k]; }
-    }
-    ws.rowdots(this.S, { off: this.B, ld: this.S.ld }, 2, this.XH, 2);
-    ws.read(this.XH, out, out.length);
+    splitXht(this.ws, this.S, this.d, H, out);
   }
 
   /** WᵀX (2 × 2d): one weighted row sum over S per component. */
@@ -116,8 +90,8 @@ function residentDelta(delta: Mat): NmfInput {
 export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' }, rng: Rng, shared?: NmfInput): NmfFit {
   const n = delta.rows;
   const d = delta.cols;
-  const { ws, deltaBlock, sumSq: sq, sumAbs: sum } = shared ?? residentDelta(delta);
-  const x = new SplitSign(ws, deltaBlock, d);
+  const { ws, deltaBlock, sumSq: sq, sumAbs: sum, splitSign } = shared ?? residentDelta(delta);
+  const x = new SplitSign(ws, deltaBlock, d, splitSign);
   // scikit-learn's 'random' init scale: sqrt(mean(X) / n_components).
   const avg = Math.sqrt(sum / (n * 2 * d) / 2);
   const W = Float64Array.from({ length: 2 * n }, () => avg * Math.abs(rng.normal()));
@@ -190,11 +164,14 @@ export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' 
   return { H, W, error, iterations: it };
 }
 
-/** Non-negative least squares for two coefficients per row with H fixed (exact: active sets). */
-export function nmfTransform(delta: Mat, H: Float64Array[]): Float64Array {
-  const n = delta.rows;
+/**
+ * Non-negative least squares for two coefficients per row with H fixed (exact: active sets),
+ * for split-sign rows resident in a workspace (the scoring path of fits and stored probes).
+ */
+export function nmfTransformSplit(ws: Workspace, S: Block, d: number, H: Float64Array[]): Float64Array {
+  const n = S.rows;
   const XH = new Float64Array(2 * n);
-  xhtFromDelta(delta, H, XH);
+  splitXht(ws, S, d, H, XH);
   const [a, b, c] = gram2(H);
   const det = a * c - b * b;
   const W = new Float64Array(2 * n);
@@ -214,6 +191,12 @@ export function nmfTransform(delta: Mat, H: Float64Array[]): Float64Array {
   return W;
 }
 
+/** nmfTransformSplit for differences given as a Mat. */
+export function nmfTransform(delta: Mat, H: Float64Array[]): Float64Array {
+  const ws = new Workspace();
+  return nmfTransformSplit(ws, ws.splitSign(ws.upload([delta])), delta.cols, H);
+}
+
 export const nmf: Estimator = {
   name: 'nmf',
   supervised: false,
@@ -227,7 +210,7 @@ export const nmf: Estimator = {
     const d = data.d;
     const stats = data.deltaStats();
     const fit = nmfFit(data.delta(), { maxIter: o.max_iter as number, tol: o.tol as number, init: o.init as 'svd' | 'random' }, rng, {
-      ws: data.ws, deltaBlock: data.deltaBlock(), sumSq: stats.sumSq, sumAbs: stats.sumAbs,
+      ws: data.ws, deltaBlock: data.deltaBlock(), sumSq: stats.sumSq, sumAbs: stats.sumAbs, splitSign: data.splitSign(),
     });
     const [h0, h1] = fit.H;
     // Linear surrogate for agreement: fold each component back to a signed d-vector.

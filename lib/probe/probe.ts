@@ -14,9 +14,9 @@ import { ProbeInputError } from './errors.ts';
 import { applyNormalizer, checkPairs, fitNormalizer } from './normalize.ts';
 import { estimatorFor, resolveOptions } from './registry.ts';
 import { LayerContext, type EvalSplit } from './context.ts';
-import { differences, sigmoid } from './kernels.ts';
+import { sigmoid } from './kernels.ts';
 import { linearSides } from './linear.ts';
-import { nmfTransform } from './nmf.ts';
+import { nmfTransformSplit } from './nmf.ts';
 import { rngFor } from './random.ts';
 import { scoreSides, type ScoreOptions } from './score.ts';
 import { Workspace } from './workspace.ts';
@@ -29,10 +29,8 @@ type ProbeShape = Pick<SerializedProbe, 'kind' | 'direction' | 'scale' | 'bias_p
  * NMF's pair-level score: which component dominates, as a bounded margin. NMF is not linear
  * in x, so both sides get σ(±s/2) and p̃ = σ(s/2); its consistency loss is 0 by construction.
  */
-function nmfSides(p: ProbeShape, delta: Mat): Sides {
-  const H = p.components!.map((h) => Float64Array.from(h));
-  const W = nmfTransform(delta, H);
-  const n = delta.rows;
+function nmfSides(p: ProbeShape, W: Float64Array): Sides {
+  const n = W.length / 2;
   const pPos = new Float64Array(n);
   const pNeg = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -46,15 +44,22 @@ function nmfSides(p: ProbeShape, delta: Mat): Sides {
 
 /** Per-side probabilities of a fitted probe on already-normalised pairs. */
 export function probeSides(p: ProbeShape, pos: Mat, neg: Mat): Sides {
-  if (p.kind === 'nmf') return nmfSides(p, differences(pos, neg));
-  // The same float32 kernel as fitMethods' scoring, so a stored probe reproduces its scores exactly.
+  // The same float32 kernels as fitMethods' scoring, so a stored probe reproduces its scores exactly.
   const ws = new Workspace();
-  return linearSides(ws, ws.upload([pos, neg]), pos.rows, p);
+  const stacked = ws.upload([pos, neg]);
+  if (p.kind === 'nmf') {
+    const n = pos.rows;
+    const delta = ws.subtract(ws.rowsOf(stacked, 0, n), ws.rowsOf(stacked, n, n));
+    return nmfSides(p, nmfTransformSplit(ws, ws.splitSign(delta), pos.cols, components(p)));
+  }
+  return linearSides(ws, stacked, pos.rows, p);
 }
+
+const components = (p: ProbeShape) => p.components!.map((h) => Float64Array.from(h));
 
 /** probeSides on a split already resident in a context's workspace. */
 export function evalSides(p: ProbeShape, split: EvalSplit): Sides {
-  if (p.kind === 'nmf') return nmfSides(p, split.delta());
+  if (p.kind === 'nmf') return nmfSides(p, nmfTransformSplit(split.ws, split.splitSign(), split.pos.cols, components(p)));
   return linearSides(split.ws, split.stacked, split.pos.rows, p);
 }
 

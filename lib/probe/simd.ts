@@ -16,9 +16,13 @@ export interface Kernels {
   gram1(X: number, n: number, ldx: number, len: number, V: number, shift: number, scale: number, G: number, proj: number): void;
   /** XT[k·ldt + i] = X[i·ldx + k] for i < n, k < len. */
   transpose(X: number, n: number, ldx: number, len: number, XT: number, ldt: number): void;
+  /** Z[k] = X[k] − Y[k] for k < len. */
+  sub(X: number, Y: number, Z: number, len: number): void;
+  /** S_i = [max(X_i, 0) | max(−X_i, 0)] for i < n (S rows lds apart, 2·len wide). */
+  splitsign(X: number, n: number, ldx: number, len: number, S: number, lds: number): void;
 }
 
-export const KERNEL_NAMES = ['rowdots', 'addrows', 'gram1', 'transpose'] as const;
+export const KERNEL_NAMES = ['rowdots', 'addrows', 'gram1', 'transpose', 'sub', 'splitsign'] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -79,6 +83,22 @@ export function jsKernels(view: () => Float32Array): Kernels {
       const f = view();
       const x = X >> 2, xt = XT >> 2;
       for (let i = 0; i < n; i++) for (let k = 0; k < len; k++) f[xt + k * ldt + i] = f[x + i * ldx + k];
+    },
+    sub(X, Y, Z, len) {
+      const f = view();
+      const x = X >> 2, y = Y >> 2, z = Z >> 2;
+      for (let k = 0; k < len; k++) f[z + k] = f[x + k] - f[y + k];
+    },
+    splitsign(X, n, ldx, len, S, lds) {
+      const f = view();
+      for (let i = 0; i < n; i++) {
+        const x = (X >> 2) + i * ldx, s = (S >> 2) + i * lds;
+        for (let k = 0; k < len; k++) {
+          const v = f[x + k];
+          f[s + k] = v > 0 ? v : 0;
+          f[s + len + k] = v < 0 ? -v : 0;
+        }
+      }
     },
   };
 }

@@ -64,8 +64,8 @@ export class Workspace {
     return this.view;
   }
 
-  /** `floats` zeroed floats, 64-byte aligned; returns the byte offset. */
-  alloc(floats: number): number {
+  /** `floats` zeroed floats (unless the caller overwrites all of them), 64-byte aligned; returns the byte offset. */
+  alloc(floats: number, zero = true): number {
     const off = this.top;
     const reused = this.reused;
     const end = off + Math.ceil((floats * 4) / 64) * 64;
@@ -83,7 +83,7 @@ export class Workspace {
     }
     this.top = end;
     // Memory handed out before a reset() holds old values; fresh pages are zero already.
-    if (reused && off < this.highWater) this.f32.fill(0, off >> 2, Math.min(end, this.highWater) >> 2);
+    if (zero && reused && off < this.highWater) this.f32.fill(0, off >> 2, Math.min(end, this.highWater) >> 2);
     return off;
   }
 
@@ -157,7 +157,9 @@ export class Workspace {
   upload(mats: Mat[]): Block {
     const cols = mats[0].cols;
     const rows = mats.reduce((s, m) => s + m.rows, 0);
-    const b = this.block(rows, cols);
+    // Unpadded rows are overwritten whole; padded ones need their padding zeroed.
+    const ld = padded(cols);
+    const b: Block = { off: this.alloc(rows * ld, ld !== cols), rows, cols, ld };
     const f = this.f32;
     let at = b.off >> 2;
     for (const m of mats) {
@@ -181,6 +183,26 @@ export class Workspace {
     const t: Block = { off: this.alloc(b.ld * ld), rows: b.cols, cols: b.rows, ld };
     this.split('transpose', b.rows, b.ld, 4, (i0, i1) => [b.off + i0 * b.ld * 4, i1 - i0, b.ld, b.ld, t.off + i0 * 4, t.ld]);
     return t;
+  }
+
+  /** Rows of A minus rows of B (same shape), as a new block; split by rows across threads. */
+  subtract(A: Block, B: Block): Block {
+    const Z: Block = { off: this.alloc(A.rows * A.ld, false), rows: A.rows, cols: A.cols, ld: A.ld };
+    this.split('sub', A.rows, A.ld, 1, (i0, i1) => [A.off + i0 * A.ld * 4, B.off + i0 * B.ld * 4, Z.off + i0 * Z.ld * 4, (i1 - i0) * A.ld]);
+    return Z;
+  }
+
+  /** The split-sign rows [max(x, 0) | max(−x, 0)] of a block (n × 2·ld); split by rows across threads. */
+  splitSign(X: Block): Block {
+    const S: Block = { off: this.alloc(X.rows * 2 * X.ld, false), rows: X.rows, cols: 2 * X.ld, ld: 2 * X.ld };
+    this.split('splitsign', X.rows, X.ld, 1, (i0, i1) => [X.off + i0 * X.ld * 4, i1 - i0, X.ld, X.ld, S.off + i0 * S.ld * 4, S.ld]);
+    return S;
+  }
+
+  /** A block's rows as a Mat viewing the workspace memory (no copy; shared memory is never detached). */
+  matView(b: Block): Mat | null {
+    if (b.ld !== b.cols || !this.memory) return null;
+    return { rows: b.rows, cols: b.cols, data: new Float32Array(this.memory.buffer, b.off, b.rows * b.cols) };
   }
 
   /** Writes a vector (as float32) at a byte offset. */

@@ -274,4 +274,38 @@
             (br $ks2)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $tail))))
+;; Z[k] = X[k] − Y[k] for k < len (len a multiple of 4): the pairs' differences δ from the
+  ;; resident sides, without a round trip through JS arrays.
+  (func (export "sub") (param $X i32) (param $Y i32) (param $Z i32) (param $len i32)
+    (local $kb i32) (local $lenb i32)
+    (local.set $lenb (i32.shl (local.get $len) (i32.const 2)))
+    (block $done
+      (loop $ks
+        (br_if $done (i32.ge_u (local.get $kb) (local.get $lenb)))
+        (v128.store (i32.add (local.get $Z) (local.get $kb))
+          (f32x4.sub (v128.load (i32.add (local.get $X) (local.get $kb))) (v128.load (i32.add (local.get $Y) (local.get $kb)))))
+        (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+        (br $ks))))
+
+  ;; S_i = [max(X_i, 0) | max(−X_i, 0)] (rows of 2·len floats, lds apart): the split-sign rows
+  ;; NMF factorises (activations are signed; this makes them non-negative losslessly).
+  (func (export "splitsign") (param $X i32) (param $n i32) (param $ldx i32) (param $len i32) (param $S i32) (param $lds i32)
+    (local $i i32) (local $kb i32) (local $lenb i32) (local $src i32) (local $dst i32) (local $v v128) (local $zero v128)
+    (local.set $lenb (i32.shl (local.get $len) (i32.const 2)))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $src (i32.add (local.get $X) (i32.shl (i32.mul (local.get $i) (local.get $ldx)) (i32.const 2))))
+        (local.set $dst (i32.add (local.get $S) (i32.shl (i32.mul (local.get $i) (local.get $lds)) (i32.const 2))))
+        (local.set $kb (i32.const 0))
+        (block $done
+          (loop $ks
+            (br_if $done (i32.ge_u (local.get $kb) (local.get $lenb)))
+            (local.set $v (v128.load (i32.add (local.get $src) (local.get $kb))))
+            (v128.store (i32.add (local.get $dst) (local.get $kb)) (f32x4.pmax (local.get $zero) (local.get $v)))
+            (v128.store (i32.add (i32.add (local.get $dst) (local.get $lenb)) (local.get $kb)) (f32x4.pmax (local.get $zero) (f32x4.neg (local.get $v))))
+            (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+            (br $ks)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
 )
