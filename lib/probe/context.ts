@@ -14,6 +14,8 @@ import { applyNormalizer, fitNormalizer } from './normalize.ts';
 import { differences } from './kernels.ts';
 import { topEigenvector, type EigenResult } from './eigen.ts';
 import { rngFor } from './random.ts';
+import { resampleCounts } from './metrics.ts';
+import { bootstrapRng } from './score.ts';
 import { Workspace, type Block } from './workspace.ts';
 
 /** Lanczos settings: the SIMD passes accumulate in float32, so ask for a float32-sized residual. */
@@ -205,6 +207,17 @@ export class LayerContext {
   trainEval(clusters: number): EvalSplit {
     const t = this.train(clusters);
     return { pos: t.pos, neg: t.neg, labels: t.labels, stacked: t.sides, ws: this.ws, splitSign: () => t.splitSign() };
+  }
+
+  private draws = new Map<string, Uint16Array>();
+
+  /** Bootstrap multiplicities for a split, drawn once and shared by every method scored on it. */
+  bootstrapDraws(split: 'train' | 'test', n: number, resamples: number): Uint16Array | undefined {
+    if (resamples <= 0) return undefined;
+    const key = `${split}:${n}:${resamples}`;
+    let d = this.draws.get(key);
+    if (!d) this.draws.set(key, (d = resampleCounts(n, resamples, bootstrapRng(this.opts.seed, split))));
+    return d;
   }
 
   /** Hands the workspace back for the next context; nothing of this one may be used afterwards. */

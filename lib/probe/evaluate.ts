@@ -61,7 +61,7 @@ function fitOne(ctx: LayerContext, plan: { est: ReturnType<typeof estimatorFor>;
   const trainS = trainSides ?? evalSides(state, ctx.trainEval(clusters));
   const trainScores = pairScores(trainS);
   const sign = signFromLabelled(trainScores, labels, signK, seed);
-  const train = scoreSides(trainS, labels, { seed, sign, bootstrap, split: 'train' });
+  const train = scoreSides(trainS, labels, { seed, sign, bootstrap, split: 'train', draws: labels && ctx.bootstrapDraws('train', labels.length, bootstrap) });
   let test = null;
   let testSides = trainS;
   let testScores = trainScores;
@@ -69,7 +69,7 @@ function fitOne(ctx: LayerContext, plan: { est: ReturnType<typeof estimatorFor>;
   if (split) {
     testSides = evalSides(state, split);
     testScores = pairScores(testSides);
-    test = scoreSides(testSides, split.labels, { seed, sign, bootstrap, split: 'test' });
+    test = scoreSides(testSides, split.labels, { seed, sign, bootstrap, split: 'test', draws: split.labels && ctx.bootstrapDraws('test', split.labels.length, bootstrap) });
   }
   const report: FitReport = {
     method: est.name, seed, fit_seconds: fitSeconds, probe: state,

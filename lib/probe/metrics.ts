@@ -29,7 +29,7 @@ export function auroc(scores: ArrayLike<number>, targets: ArrayLike<number>): nu
 }
 
 /** AUROC over a pre-sorted order, each example weighted by `counts` (bootstrap multiplicities). */
-function aurocSorted(order: number[], scores: ArrayLike<number>, targets: ArrayLike<number>, counts: Uint32Array | null): number | null {
+function aurocSorted(order: number[], scores: ArrayLike<number>, targets: ArrayLike<number>, counts: ArrayLike<number> | null): number | null {
   let pos = 0;
   let neg = 0;
   let rankSum = 0; // Σ over positives of (negatives below + ½ negatives tied)
@@ -87,20 +87,40 @@ export interface BootstrapCi { accuracy: [number, number]; auroc: [number, numbe
  * replacement. The accuracy uses the sign fixed on the full sample, so the interval is that
  * of the reported estimate rather than of a re-maximised one.
  */
-export function bootstrapCi(signed: ArrayLike<number>, targets: ArrayLike<number>, resamples: number, rng: Rng): BootstrapCi {
+/**
+ * The multiplicities of `resamples` bootstrap resamples of n examples (row r: how often each
+ * example was drawn), in the order bootstrapCi draws them. They depend only on (n, rng), so
+ * every method scored on one split can share them (context.ts) instead of redrawing.
+ */
+export function resampleCounts(n: number, resamples: number, rng: Rng): Uint16Array {
+  const counts = new Uint16Array(n * resamples);
+  for (let r = 0, o = 0; r < resamples; r++, o += n) for (let t = 0; t < n; t++) counts[o + rng.int(n)]++;
+  return counts;
+}
+
+export function bootstrapCi(signed: ArrayLike<number>, targets: ArrayLike<number>, resamples: number, rng: Rng, draws?: Uint16Array): BootstrapCi {
   const n = signed.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => signed[a] - signed[b]);
   const correct = Uint8Array.from({ length: n }, (_, i) => ((signed[i] > 0.5 ? 1 : 0) === targets[i] ? 1 : 0));
   const accs = new Float64Array(resamples);
   const aucs: number[] = [];
-  const counts = new Uint32Array(n);
+  const shared = draws && draws.length === n * resamples ? draws : null;
+  const own = shared ? null : new Uint32Array(n);
   for (let r = 0; r < resamples; r++) {
-    counts.fill(0);
     let hits = 0;
-    for (let t = 0; t < n; t++) {
-      const i = rng.int(n);
-      counts[i]++;
-      hits += correct[i];
+    let counts: ArrayLike<number>;
+    if (shared) {
+      const c = shared.subarray(r * n, (r + 1) * n);
+      for (let i = 0; i < n; i++) hits += c[i] * correct[i];
+      counts = c;
+    } else {
+      own!.fill(0);
+      for (let t = 0; t < n; t++) {
+        const i = rng.int(n);
+        own![i]++;
+        hits += correct[i];
+      }
+      counts = own!;
     }
     accs[r] = hits / n;
     const a = aurocSorted(order, signed, targets, counts);
