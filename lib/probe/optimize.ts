@@ -61,7 +61,7 @@ function axpyDot(q: Float64Array, c: number, x: Float64Array, z: Float64Array, l
 interface LbfgsState {
   j: number;
   x: Float64Array; f: number; g: Float64Array; fs: number[];
-  s: Float64Array[]; y: Float64Array[]; rho: number[];
+  s: Float64Array[]; y: Float64Array[]; rho: number[]; spareS: Float64Array | null; spareY: Float64Array | null;
   p: Float64Array; trial: Float64Array; trialG: Float64Array; alpha: number; gp: number;
   iter: number; done: boolean;
 }
@@ -149,7 +149,7 @@ export function lbfgsBatch(objective: BatchObjective, x0: Float64Array[], opts: 
   const f0 = objective(x0, all, g0);
   let evaluations = 1;
   const states: LbfgsState[] = x0.map((x, j) => ({
-    j, x: Float64Array.from(x), f: f0[j], g: g0[j], fs: [f0[j]], s: [], y: [], rho: [],
+    j, x: Float64Array.from(x), f: f0[j], g: g0[j], fs: [f0[j]], s: [], y: [], rho: [], spareS: null, spareY: null,
     p: new Float64Array(x.length), trial: new Float64Array(x.length), trialG: new Float64Array(x.length),
     alpha: 1, gp: 0, iter: 0, done: false,
   }));
@@ -176,8 +176,10 @@ export function lbfgsBatch(objective: BatchObjective, x0: Float64Array[], opts: 
         setTrial(st);
         continue;
       }
-      const s = new Float64Array(st.x.length);
-      const y = new Float64Array(st.x.length);
+      // The pair goes into spare arrays; the pair it evicts becomes the next spare (no garbage).
+      const s = st.spareS ?? new Float64Array(st.x.length);
+      const y = st.spareY ?? new Float64Array(st.x.length);
+      st.spareS = st.spareY = null;
       for (let k = 0; k < s.length; k++) {
         s[k] = st.trial[k] - st.x[k];
         y[k] = st.trialG[k] - st.g[k];
@@ -186,7 +188,10 @@ export function lbfgsBatch(objective: BatchObjective, x0: Float64Array[], opts: 
       // Keep the pair only with positive curvature, so H stays positive definite.
       if (sy > 1e-10 * Math.sqrt(dot(j, s, s) * dot(j, y, y))) {
         st.s.push(s); st.y.push(y); st.rho.push(1 / sy);
-        if (st.s.length > hist) { st.s.shift(); st.y.shift(); st.rho.shift(); }
+        if (st.s.length > hist) { st.spareS = st.s.shift()!; st.spareY = st.y.shift()!; st.rho.shift(); }
+      } else {
+        st.spareS = s;
+        st.spareY = y;
       }
       const change = Math.abs(st.f - ft);
       st.x.set(st.trial);
