@@ -3,7 +3,8 @@
  * [x̃⁺; x̃⁻] with targets [y; 1 − y], so the learnt θ lives in the same space as the CCS probe
  * and scores a pair the same way. Objective as scikit-learn's LogisticRegression:
  * ½‖θ‖² + C Σ log-loss (bias unpenalised), divided by 2n for conditioning, minimised by
- * L-BFGS; one evaluation is one row-dot pass and one weighted row sum over the stacked sides.
+ * L-BFGS; one evaluation is one pass over the stacked sides (row dots, then the gradient's
+ * weighted row sums while the rows are still in L2).
  */
 import type { Estimator, FitData } from './estimator.ts';
 import { lbfgsBatch } from './optimize.ts';
@@ -24,22 +25,23 @@ export function lrFit(data: Pick<FitData, 'ws' | 'sides' | 'n' | 'd'>, labels: I
     const th = xs[0];
     const grad = grads[0];
     ws.write(V, th, d);
-    ws.rowdots(sides, { off: V, ld: sides.ld }, 1, U, 1);
-    const f = ws.f32;
-    const u = U >> 2, c = C >> 2;
+    ws.zero(G, sides.ld);
     let loss = 0;
     let gb = 0;
-    for (let i = 0; i < total; i++) {
-      const z = f[u + i] + th[d];
-      const y = i < n ? labels[i] : 1 - labels[i - n];
-      // log-loss of a logistic model: softplus(z) − t·z (Bishop, PRML eq. 4.90).
-      loss += softplus(z) - y * z;
-      const g = (1 / (1 + Math.exp(-z)) - y) / total;
-      f[c + i] = g;
-      gb += g;
-    }
-    ws.zero(G, sides.ld);
-    ws.addrows(sides, C, G);
+    // The forward dots and the gradient's row sums in one pass (row blocks reread from L2).
+    ws.dotsThenSums(sides, false, V, U, C, G, (i0, i1) => {
+      const f = ws.f32;
+      const u = U >> 2, c = C >> 2;
+      for (let i = i0; i < i1; i++) {
+        const z = f[u + i] + th[d];
+        const y = i < n ? labels[i] : 1 - labels[i - n];
+        // log-loss of a logistic model: softplus(z) − t·z (Bishop, PRML eq. 4.90).
+        loss += softplus(z) - y * z;
+        const g = (1 / (1 + Math.exp(-z)) - y) / total;
+        f[c + i] = g;
+        gb += g;
+      }
+    });
     const f2 = ws.f32;
     let reg = 0;
     for (let k = 0, g = G >> 2; k < d; k++) {

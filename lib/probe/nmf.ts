@@ -106,7 +106,8 @@ export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' 
       ws.gram1(deltaBlock, V, 0, 1, G, P);
       ws.read(G, out, d);
     };
-    const v = topEigenvector(op, d, rng, { tol: 1e-6 }).vector;
+    // Only a starting point for HALS: a loose residual (1e-4) is enough.
+    const v = topEigenvector(op, d, rng, { tol: 1e-4 }).vector;
     const proj = ws.dots(deltaBlock, v, new Float64Array(n));
     let scale = 0;
     for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(proj[i]));

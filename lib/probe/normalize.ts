@@ -93,10 +93,18 @@ export function fitNormalizer(mode: NormalizeMode, data: ContrastData, rng: Rng,
       byKey.get(key)!.push(i);
     });
   }
+  let pooled: NormalizerState['groups'][number] | null = null;
   for (const [key, rows] of byKey) {
+    // A group holding every row (one template, one cluster) has the pooled statistics.
+    if (pooled && rows.length === pos.rows) {
+      state.groups.push({ ...pooled, key });
+      continue;
+    }
     const p = sideStats(pos, rows, mode);
     const q = sideStats(neg, rows, mode);
-    state.groups.push({ key, mean_pos: Array.from(p.mean), mean_neg: Array.from(q.mean), scale_pos: p.scale, scale_neg: q.scale });
+    const g = { key, mean_pos: Array.from(p.mean), mean_neg: Array.from(q.mean), scale_pos: p.scale, scale_neg: q.scale };
+    if (key === POOLED) pooled = g;
+    state.groups.push(g);
   }
   return state;
 }

@@ -29,29 +29,29 @@ export const vinc: Estimator = {
     const mn = columnMeans(data.neg);
     const V = ws.alloc(sides.ld), U = ws.alloc(2 * n), C = ws.alloc(2 * n), G = ws.alloc(sides.ld);
     const alpha = wVar / (2 * n), beta = -wNeg / (2 * n);
-    // v ↦ A v in two passes over [x⁺; x⁻]: u = x⁺·v − a and w = x⁻·v − b per pair, then
-    // Σ x⁺ (α u + β w) + x⁻ (α w + β u), centred by the coefficient sums.
+    // v ↦ A v in one pass over [x⁺; x⁻] (pair blocks reread from L2): u = x⁺·v − a and
+    // w = x⁻·v − b per pair, then Σ x⁺ (α u + β w) + x⁻ (α w + β u), centred by the sums.
     const op = (v: Float64Array, out: Float64Array) => {
       let a = 0, b = 0;
       for (let k = 0; k < d; k++) { a += mp[k] * v[k]; b += mn[k] * v[k]; }
       ws.write(V, v, d);
-      ws.rowdots(sides, { off: V, ld: sides.ld }, 1, U, 1);
-      const f = ws.f32;
-      const u = U >> 2, c = C >> 2;
-      let sp = 0, sn = 0;
-      for (let i = 0; i < n; i++) {
-        const x = f[u + i] - a, y = f[u + n + i] - b;
-        const cp = alpha * x + beta * y, cn = alpha * y + beta * x;
-        f[c + i] = cp;
-        f[c + n + i] = cn;
-        sp += cp; sn += cn;
-      }
       ws.zero(G, sides.ld);
-      ws.addrows(sides, C, G);
+      let sp = 0, sn = 0;
+      ws.dotsThenSums(sides, true, V, U, C, G, (i0, i1) => {
+        const f = ws.f32;
+        const u = U >> 2, c = C >> 2;
+        for (let i = i0; i < i1; i++) {
+          const x = f[u + i] - a, y = f[u + n + i] - b;
+          const cp = alpha * x + beta * y, cn = alpha * y + beta * x;
+          f[c + i] = cp;
+          f[c + n + i] = cn;
+          sp += cp; sn += cn;
+        }
+      });
       const f2 = ws.f32;
       for (let k = 0, g = G >> 2; k < d; k++) out[k] = f2[g + k] - (sp * mp[k] + sn * mn[k]);
     };
     const eig = topEigenvector(op, d, rng, EIGEN);
-    return { ...directionProbe(data, eig.vector), extra: { eigenvalue: eig.value } };
+    return { ...directionProbe(data, eig.vector), extra: { eigenvalue: eig.value, matvecs: eig.matvecs } };
   },
 };

@@ -261,6 +261,28 @@ export class Workspace {
     this.split('addrows', X.ld, X.rows, 4, (k0, k1) => [X.off + k0 * 4, X.rows, X.ld, k1 - k0, C, G + k0 * 4]);
   }
 
+  /**
+   * One pass of "dots, then weighted row sums" over row blocks small enough to stay in L2
+   * between their two uses (the second read costs no memory traffic): for each block,
+   * U[i] = X_i·V, then `coef(i0, i1)` fills C for those rows from U, then G += Σ C[i] X_i.
+   * With `paired`, X is a stacked [x⁺; x⁻] block and each block holds pairs i and n + i
+   * together (coefficients that mix the two sides of a pair, as VINC's).
+   */
+  dotsThenSums(X: Block, paired: boolean, V: number, U: number, C: number, G: number, coef: (i0: number, i1: number) => void): void {
+    const n = paired ? X.rows / 2 : X.rows;
+    const rowBytes = X.ld * 4 * (paired ? 2 : 1);
+    const step = Math.max(4, Math.floor(((512 << 10) * this.threads) / rowBytes));
+    const v = { off: V, ld: X.ld };
+    for (let i0 = 0; i0 < n; i0 += step) {
+      const m = Math.min(step, n - i0);
+      this.rowdots(this.rowsOf(X, i0, m), v, 1, U + i0 * 4, 1);
+      if (paired) this.rowdots(this.rowsOf(X, n + i0, m), v, 1, U + (n + i0) * 4, 1);
+      coef(i0, i0 + m);
+      this.addrows(this.rowsOf(X, i0, m), C + i0 * 4, G);
+      if (paired) this.addrows(this.rowsOf(X, n + i0, m), C + (n + i0) * 4, G);
+    }
+  }
+
   /** proj[i] = (X_i·V − shift)·scale; G += proj[i] X_i. One pass on one thread, two passes on several. */
   gram1(X: Block, V: number, shift: number, scale: number, G: number, proj: number): void {
     if (this.threads > 1 && X.rows * X.ld >= SPLIT_WORK) {
