@@ -353,23 +353,25 @@ export function ccsFit(inp: CcsInput, opts: CcsOptions, rng: Rng): CcsFit {
     x0.push(x);
   }
   const maxR = Math.min(MAX_BATCH, opts.restarts);
-  // L-BFGS: stop on the loss (opts.tol), the first step 1/‖g‖₂ (rotation invariant, so both solvers agree).
-  const lbfgs = { maxIter: opts.epochs, lossTol: opts.tol, firstStep: (_j: number, g: Float64Array) => Math.min(1, 1 / Math.max(Math.sqrt(g.reduce((s, v) => s + v * v, 0)), 1e-300)) };
+  // L-BFGS stops on the loss (opts.tol); its first step is 1/‖g‖₂ in θ-space (a rotation-
+  // invariant choice, so the primal and Gram solvers take the same steps).
+  const euclid = (_j: number, v: Float64Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+  const lbfgs = (norm: (j: number, v: Float64Array) => number) => ({
+    maxIter: opts.epochs, lossTol: opts.tol, gradNorm: norm, firstStep: (j: number, g: Float64Array) => Math.min(1, 1 / Math.max(norm(j, g), 1e-300)),
+  });
   const solver = opts.optimizer === 'adam' ? 'primal' : opts.solver === 'auto' ? chooseSolver(inp.n, d, opts.restarts, opts.epochs) : opts.solver;
   let thetas: Float64Array[];
   let iterations: number[];
   let evaluations: number;
   if (solver === 'gram') {
     const g = new GramCcs(inp, x0.map((x) => x.subarray(0, d)), opts.loss, opts.weightDecay);
-    const res = lbfgsBatch(g.objective, x0.map((x, j) => g.start(j, x[d])), {
-      ...lbfgs, dot: g.dot, gradNorm: (j, v) => Math.sqrt(g.dot(j, v, v)),
-    });
+    const res = lbfgsBatch(g.objective, x0.map((x, j) => g.start(j, x[d])), { ...lbfgs((j, v) => Math.sqrt(g.dot(j, v, v))), dot: g.dot });
     thetas = res.x.map((x, j) => g.theta(j, x));
     ({ iterations, evaluations } = res);
   } else {
     const res = opts.optimizer === 'adam'
       ? adamwBatch(ccsObjective(inp, opts.loss, 0, maxR), x0, { epochs: opts.epochs, lr: opts.lr, weightDecay: opts.weightDecay })
-      : lbfgsBatch(ccsObjective(inp, opts.loss, opts.weightDecay, maxR), x0, { ...lbfgs, gradNorm: (_j, v) => Math.sqrt(v.reduce((s, x) => s + x * x, 0)) });
+      : lbfgsBatch(ccsObjective(inp, opts.loss, opts.weightDecay, maxR), x0, lbfgs(euclid));
     thetas = res.x;
     ({ iterations, evaluations } = res);
   }

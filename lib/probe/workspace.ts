@@ -289,7 +289,9 @@ export class Workspace {
       this.rowdots(X, { off: V, ld: X.ld }, 1, proj, 1);
       const f = this.f32;
       const p = proj >> 2;
-      for (let i = 0; i < X.rows; i++) f[p + i] = Math.fround((f[p + i] - shift) * scale);
+      // The kernel's float32 arithmetic: (s − shift)·scale with shift and scale as float32.
+      const sh = Math.fround(shift), sc = Math.fround(scale);
+      for (let i = 0; i < X.rows; i++) f[p + i] = Math.fround(Math.fround(f[p + i] - sh) * sc);
       this.addrows(X, proj, G);
       return;
     }
