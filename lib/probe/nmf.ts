@@ -18,7 +18,7 @@ export interface NmfOptions { maxIter: number; tol: number }
 export interface NmfFit { H: Float64Array[]; W: Float64Array; error: number; iterations: number }
 
 /** δ resident in a workspace with its sums (a split context shares them; see context.ts). */
-export interface NmfInput { ws: Workspace; deltaBlock: Block; sumSq: number; sumAbs: number; splitSign?: Block }
+export interface NmfInput { ws: Workspace; deltaBlock: Block; sumSq: number; sumAbs: number; splitSign?: Block; warmStart?: ArrayLike<number> }
 
 const EPS = 1e-12;
 
@@ -90,7 +90,7 @@ function residentDelta(delta: Mat): NmfInput {
 export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' }, rng: Rng, shared?: NmfInput): NmfFit {
   const n = delta.rows;
   const d = delta.cols;
-  const { ws, deltaBlock, sumSq: sq, sumAbs: sum, splitSign } = shared ?? residentDelta(delta);
+  const { ws, deltaBlock, sumSq: sq, sumAbs: sum, splitSign, warmStart } = shared ?? residentDelta(delta);
   const x = new SplitSign(ws, deltaBlock, d, splitSign);
   // scikit-learn's 'random' init scale: sqrt(mean(X) / n_components).
   const avg = Math.sqrt(sum / (n * 2 * d) / 2);
@@ -106,8 +106,9 @@ export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' 
       ws.gram1(deltaBlock, V, 0, 1, G, P);
       ws.read(G, out, d);
     };
-    // Only a starting point for HALS: a loose residual (1e-4) is enough.
-    const v = topEigenvector(op, d, rng, { tol: 1e-4 }).vector;
+    // Only a starting point for HALS: a loose residual (1e-4) is enough, and the split's
+    // principal component (when shared) is a close warm start.
+    const v = topEigenvector(op, d, rng, { tol: 1e-4, start: warmStart }).vector;
     const proj = ws.dots(deltaBlock, v, new Float64Array(n));
     let scale = 0;
     for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(proj[i]));
@@ -211,7 +212,7 @@ export const nmf: Estimator = {
     const d = data.d;
     const stats = data.deltaStats();
     const fit = nmfFit(data.delta(), { maxIter: o.max_iter as number, tol: o.tol as number, init: o.init as 'svd' | 'random' }, rng, {
-      ws: data.ws, deltaBlock: data.deltaBlock(), sumSq: stats.sumSq, sumAbs: stats.sumAbs, splitSign: data.splitSign(),
+      ws: data.ws, deltaBlock: data.deltaBlock(), sumSq: stats.sumSq, sumAbs: stats.sumAbs, splitSign: data.splitSign(), warmStart: data.topComponent().vector,
     });
     const [h0, h1] = fit.H;
     // Linear surrogate for agreement: fold each component back to a signed d-vector.
