@@ -8,7 +8,7 @@
 import type { Mat } from '../tensor.ts';
 import type { Rng } from './random.ts';
 import type { Estimator } from './estimator.ts';
-import { projectRows, projectRowsMany, dot, unit } from './kernels.ts';
+import { dot, unit } from './kernels.ts';
 import { directionProbe } from './linear.ts';
 import { Workspace } from './workspace.ts';
 
@@ -44,16 +44,14 @@ function rowOf(x: Mat, i: number): Float64Array {
   return Float64Array.from(x.data.subarray(i * x.cols, (i + 1) * x.cols));
 }
 
-/** Row dots x·v over one fit's data: WebAssembly SIMD when available, else null (JS loops). */
-export type RowDots = ((vs: Float64Array[], outs: Float64Array[]) => void) | null;
+export type RowDots = (vs: Float64Array[], outs: Float64Array[]) => void;
 /** out += Σ_i c_i x_i over one fit's data (SIMD when available). */
 export type RowSums = ((c: Float64Array, out: Float64Array) => Float64Array) | null;
 
 /** Squared distances of every row to each centre (clamped at 0 against round-off). */
 function sqDistances(x: Mat, norms: Float64Array, centres: Float64Array[], dots: RowDots): Float64Array[] {
   const outs = centres.map(() => new Float64Array(x.rows));
-  if (dots) dots(centres, outs);
-  else projectRowsMany(x, centres, outs);
+  dots(centres, outs);
   centres.forEach((c, j) => {
     const cc = dot(c, c);
     const o = outs[j];
@@ -207,9 +205,8 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
       // alike, so they are skipped here).
       const w = centres[1].map((v, t) => v - centres[0][t]);
       const thr = 0.5 * (cc[1] - cc[0]);
-      let proj: Float64Array;
-      if (dots) dots([w], [(proj = new Float64Array(n))]);
-      else proj = projectRows(x, w);
+      const proj = new Float64Array(n);
+      dots([w], [proj]);
       const moved: number[] = [];
       for (let i = 0; i < n; i++) {
         const best = proj[i] > thr ? 1 : 0;

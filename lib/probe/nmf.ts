@@ -96,39 +96,59 @@ export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' 
   const avg = Math.sqrt(sum / (n * 2 * d) / 2);
   const W = Float64Array.from({ length: 2 * n }, () => avg * Math.abs(rng.normal()));
   const H = [0, 1].map(() => Float64Array.from({ length: 2 * d }, () => avg * Math.abs(rng.normal())));
-  if ((opts.init ?? 'svd') === 'svd') {
-    // Top right singular vector of δ: top eigenvector of δᵀδ, one fused pass per step.
-    const ld = deltaBlock.ld;
-    const V = ws.alloc(ld), G = ws.alloc(ld), P = ws.alloc(n);
-    const op = (u: Float64Array, out: Float64Array) => {
-      ws.write(V, u, d);
-      ws.zero(G, ld);
-      ws.gram1(deltaBlock, V, 0, 1, G, P);
-      ws.read(G, out, d);
-    };
-    // Only a starting point for HALS: a loose residual (1e-4) is enough, and the split's
-    // principal component (when shared) is a close warm start.
-    const v = topEigenvector(op, d, rng, { tol: 1e-4, start: warmStart }).vector;
-    const proj = ws.dots(deltaBlock, v, new Float64Array(n));
-    let scale = 0;
-    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(proj[i]));
-    for (let i = 0; i < n; i++) {
-      W[2 * i] = Math.max(proj[i], 0) / scale + 1e-3;
-      W[2 * i + 1] = Math.max(-proj[i], 0) / scale + 1e-3;
-    }
-    // H from one least-squares step given W, so the first W step sees a matching H.
-    x.wtx(W, H);
-    let p = 0, q = 0, r = 0;
-    for (let i = 0; i < n; i++) { p += W[2 * i] ** 2; q += W[2 * i] * W[2 * i + 1]; r += W[2 * i + 1] ** 2; }
-    const det = p * r - q * q;
-    for (let k = 0; k < 2 * d; k++) {
-      const a = H[0][k], b = H[1][k];
-      H[0][k] = Math.max(0, (r * a - q * b) / det);
-      H[1][k] = Math.max(0, (p * b - q * a) / det);
-    }
+  if ((opts.init ?? 'svd') === 'random') return { H, W, ...hals(x, W, H, sq, opts) };
+  // Top right singular vector of δ: top eigenvector of δᵀδ, one fused pass per step. Only a
+  // starting point for HALS: a loose residual (1e-4) is enough, and the split's principal
+  // component (when shared) is a close warm start.
+  const ld = deltaBlock.ld;
+  const V = ws.alloc(ld), G = ws.alloc(ld), P = ws.alloc(n);
+  const op = (u: Float64Array, out: Float64Array) => {
+    ws.write(V, u, d);
+    ws.zero(G, ld);
+    ws.gram1(deltaBlock, V, 0, 1, G, P);
+    ws.read(G, out, d);
+  };
+  const v = topEigenvector(op, d, rng, { tol: 1e-4, start: warmStart }).vector;
+  const proj = ws.dots(deltaBlock, v, new Float64Array(n));
+  // HALS updates the components in order, so where it ends depends on which component starts
+  // with the positive projections: both assignments are tried (the eigenvector's sign is
+  // arbitrary), and the lower reconstruction error is kept.
+  let best: NmfFit | null = null;
+  for (const sign of [1, -1]) {
+    const w = new Float64Array(2 * n), h = [new Float64Array(2 * d), new Float64Array(2 * d)];
+    svdStart(x, proj, sign, w, h);
+    const fit = { H: h, W: w, ...hals(x, w, h, sq, opts) };
+    if (!best || fit.error < best.error) best = fit;
   }
+  return best!;
+}
+
+/** W from the positive and negative parts of the projections, H from one least-squares step given W. */
+function svdStart(x: SplitSign, proj: Float64Array, sign: number, W: Float64Array, H: Float64Array[]): void {
+  const n = proj.length;
+  let scale = 0;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(proj[i]));
+  for (let i = 0; i < n; i++) {
+    W[2 * i] = Math.max(sign * proj[i], 0) / scale + 1e-3;
+    W[2 * i + 1] = Math.max(-sign * proj[i], 0) / scale + 1e-3;
+  }
+  // H from one least-squares step given W, so the first W step sees a matching H.
+  x.wtx(W, H);
+  let p = 0, q = 0, r = 0;
+  for (let i = 0; i < n; i++) { p += W[2 * i] ** 2; q += W[2 * i] * W[2 * i + 1]; r += W[2 * i + 1] ** 2; }
+  const det = p * r - q * q;
+  for (let k = 0; k < H[0].length; k++) {
+    const a = H[0][k], b = H[1][k];
+    H[0][k] = Math.max(0, (r * a - q * b) / det);
+    H[1][k] = Math.max(0, (p * b - q * a) / det);
+  }
+}
+
+/** HALS (Cichocki & Phan 2009, eqs. 14–15) from W, H in place, until the relative decrease of ‖X − WH‖ is below tol. */
+function hals(x: SplitSign, W: Float64Array, H: Float64Array[], sq: number, opts: NmfOptions): { error: number; iterations: number } {
+  const n = W.length / 2, d2 = H[0].length;
   const XH = new Float64Array(2 * n);
-  const WX = [new Float64Array(2 * d), new Float64Array(2 * d)];
+  const WX = [new Float64Array(d2), new Float64Array(d2)];
   let error = Infinity;
   let it = 0;
   for (; it < opts.maxIter; it++) {
@@ -148,7 +168,7 @@ export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' 
     for (let i = 0; i < n; i++) { p += W[2 * i] ** 2; q += W[2 * i] * W[2 * i + 1]; r += W[2 * i + 1] ** 2; }
     const [h0, h1] = H;
     let cross = 0;
-    for (let k = 0; k < 2 * d; k++) {
+    for (let k = 0; k < d2; k++) {
       let x0 = h0[k], x1 = h1[k];
       x0 = Math.max(0, x0 + (WX[0][k] - (p * x0 + q * x1)) / Math.max(p, EPS));
       x1 = Math.max(0, x1 + (WX[1][k] - (q * x0 + r * x1)) / Math.max(r, EPS));
@@ -163,7 +183,7 @@ export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' 
     error = next;
     if (done) { it++; break; }
   }
-  return { H, W, error, iterations: it };
+  return { error, iterations: it };
 }
 
 /**
