@@ -283,19 +283,27 @@ export class Workspace {
     }
   }
 
-  /** proj[i] = (X_i·V − shift)·scale; G += proj[i] X_i. One pass on one thread, two passes on several. */
+  /**
+   * proj[i] = (X_i·V − shift)·scale; G += proj[i] X_i: one pass over X. Several threads take
+   * a share of the rows each with a private G, summed at the end.
+   */
   gram1(X: Block, V: number, shift: number, scale: number, G: number, proj: number): void {
-    if (this.threads > 1 && X.rows * X.ld >= SPLIT_WORK) {
-      this.rowdots(X, { off: V, ld: X.ld }, 1, proj, 1);
-      const f = this.f32;
-      const p = proj >> 2;
-      // The kernel's float32 arithmetic: (s − shift)·scale with shift and scale as float32.
-      const sh = Math.fround(shift), sc = Math.fround(scale);
-      for (let i = 0; i < X.rows; i++) f[p + i] = Math.fround(Math.fround(f[p + i] - sh) * sc);
-      this.addrows(X, proj, G);
+    const parts = this.threads > 1 && X.rows * X.ld >= SPLIT_WORK ? Math.min(this.threads, X.rows) : 1;
+    if (parts === 1) {
+      this.k.gram1(X.off, X.rows, X.ld, X.ld, V, shift, scale, G, proj);
       return;
     }
-    this.k.gram1(X.off, X.rows, X.ld, X.ld, V, shift, scale, G, proj);
+    const privateG = this.scratch('gram1:g', (parts - 1) * X.ld);
+    this.zero(privateG, (parts - 1) * X.ld);
+    const calls: number[][] = [];
+    for (let j = 0, from = 0; j < parts; j++) {
+      const to = j === parts - 1 ? X.rows : Math.round((X.rows * (j + 1)) / parts);
+      calls.push([X.off + from * X.ld * 4, to - from, X.ld, X.ld, V, shift, scale, j === 0 ? G : privateG + (j - 1) * X.ld * 4, proj + from * 4]);
+      from = to;
+    }
+    runParallel(helpersFor(kernelModule()!, this.memory!, parts - 1), 'gram1', calls, (a) => (this.k.gram1 as (...x: number[]) => void)(...a));
+    const f = this.f32;
+    for (let j = 1; j < parts; j++) for (let k = 0, g = G >> 2, p = (privateG >> 2) + (j - 1) * X.ld; k < X.ld; k++) f[g + k] += f[p + k];
   }
 
   /**
