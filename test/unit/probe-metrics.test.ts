@@ -62,6 +62,16 @@ test('bootstrap CIs bracket the estimate and are reproducible', () => {
   assert.ok(a.accuracy[1] - a.accuracy[0] < 0.2);
 });
 
+test('bootstrap from shared resample counts equals drawing them (ties included)', async () => {
+  const { resampleCounts } = await import('../../lib/probe/metrics.ts');
+  const r = rngFor(4, 'b');
+  const scores = Array.from({ length: 150 }, () => Math.round(r.next() * 12) / 12); // many ties
+  const targets = scores.map((s) => (r.next() < s ? 1 : 0));
+  const drawn = bootstrapCi(scores, targets, 300, rngFor(6, 'x'));
+  const shared = bootstrapCi(scores, targets, 300, rngFor(0, 'unused'), resampleCounts(150, 300, rngFor(6, 'x')));
+  assert.deepEqual(shared, drawn);
+});
+
 test('fitAndEvaluate fills every metric; label-dependent ones are null without labels', () => {
   const train = pairs(120, 6, 1);
   const test = pairs(80, 6, 2);
