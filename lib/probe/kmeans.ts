@@ -10,7 +10,7 @@ import type { Rng } from './random.ts';
 import type { Estimator } from './estimator.ts';
 import { dot, unit } from './kernels.ts';
 import { directionProbe } from './linear.ts';
-import { Workspace } from './workspace.ts';
+import { withScratchWorkspace } from './workspace.ts';
 
 export interface KmeansResult {
   centroids: Float64Array[];
@@ -267,19 +267,20 @@ function meanVariance(x: Mat): number {
 }
 
 export function kmeansFit(x: Mat, k: number, rng: Rng, opts: KmeansOptions = {}): KmeansResult {
+  if (!opts.dots) {
+    // Standalone (the cluster normaliser, the tests): the data resident in a scratch workspace.
+    return withScratchWorkspace((ws) => {
+      const X = ws.upload([x]);
+      return kmeansFit(x, k, rng, { ...opts, dots: (vs, outs) => ws.dotsMany(X, vs, outs), rowSums: (c, out) => ws.addRowsT(X, c, out) });
+    });
+  }
   const norms = opts.norms ?? rowNorms(x);
   // scikit-learn's tolerance: relative to the mean per-feature variance of the data.
   const tol = (opts.tol ?? 1e-4) * (opts.meanVar ?? meanVariance(x));
   let best: KmeansResult | null = null;
   const seen = new Map<number, KmeansResult>();
-  let dots = opts.dots ?? null;
-  let rowSums = opts.rowSums ?? null;
-  if (!dots) {
-    const ws = new Workspace();
-    const X = ws.upload([x]);
-    dots = (vs, outs) => ws.dotsMany(X, vs, outs);
-    rowSums = (c, out) => ws.addRowsT(X, c, out);
-  }
+  const dots = opts.dots;
+  const rowSums = opts.rowSums ?? null;
   for (let run = 0; run < (opts.nInit ?? 10); run++) {
     const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng, dots), opts.maxIter ?? 300, tol, seen, dots, rowSums);
     if (!best || r.inertia < best.inertia) best = r;

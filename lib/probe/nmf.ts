@@ -12,7 +12,7 @@ import type { Rng } from './random.ts';
 import type { Estimator } from './estimator.ts';
 import { unit } from './kernels.ts';
 import { topEigenvector } from './eigen.ts';
-import { Workspace, type Block } from './workspace.ts';
+import { Workspace, withScratchWorkspace, type Block } from './workspace.ts';
 
 export interface NmfOptions { maxIter: number; tol: number }
 export interface NmfFit { H: Float64Array[]; W: Float64Array; error: number; iterations: number }
@@ -74,8 +74,7 @@ function gram2(rows: Float64Array[]): number[] {
   return [a, b, c];
 }
 
-function residentDelta(delta: Mat): NmfInput {
-  const ws = new Workspace();
+function residentDelta(ws: Workspace, delta: Mat): NmfInput {
   let sumSq = 0, sumAbs = 0;
   for (let k = 0; k < delta.data.length; k++) { sumSq += delta.data[k] ** 2; sumAbs += Math.abs(delta.data[k]); }
   return { ws, deltaBlock: ws.upload([delta]), sumSq, sumAbs };
@@ -88,9 +87,10 @@ function residentDelta(delta: Mat): NmfInput {
  * near the answer and stops after a few passes.
  */
 export function nmfFit(delta: Mat, opts: NmfOptions & { init?: 'svd' | 'random' }, rng: Rng, shared?: NmfInput): NmfFit {
+  if (!shared) return withScratchWorkspace((ws) => nmfFit(delta, opts, rng, residentDelta(ws, delta)));
   const n = delta.rows;
   const d = delta.cols;
-  const { ws, deltaBlock, sumSq: sq, sumAbs: sum, splitSign, warmStart } = shared ?? residentDelta(delta);
+  const { ws, deltaBlock, sumSq: sq, sumAbs: sum, splitSign, warmStart } = shared;
   const x = new SplitSign(ws, deltaBlock, d, splitSign);
   // scikit-learn's 'random' init scale: sqrt(mean(X) / n_components).
   const avg = Math.sqrt(sum / (n * 2 * d) / 2);
@@ -215,8 +215,7 @@ export function nmfTransformSplit(ws: Workspace, S: Block, d: number, H: Float64
 
 /** nmfTransformSplit for differences given as a Mat. */
 export function nmfTransform(delta: Mat, H: Float64Array[]): Float64Array {
-  const ws = new Workspace();
-  return nmfTransformSplit(ws, ws.splitSign(ws.upload([delta])), delta.cols, H);
+  return withScratchWorkspace((ws) => nmfTransformSplit(ws, ws.splitSign(ws.upload([delta])), delta.cols, H));
 }
 
 export const nmf: Estimator = {

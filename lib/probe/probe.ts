@@ -19,7 +19,7 @@ import { linearSides } from './linear.ts';
 import { nmfTransformSplit } from './nmf.ts';
 import { rngFor } from './random.ts';
 import { scoreSides, type ScoreOptions } from './score.ts';
-import { Workspace } from './workspace.ts';
+import { withScratchWorkspace } from './workspace.ts';
 
 export type { Sides };
 
@@ -45,14 +45,15 @@ function nmfSides(p: ProbeShape, W: Float64Array): Sides {
 /** Per-side probabilities of a fitted probe on already-normalised pairs. */
 export function probeSides(p: ProbeShape, pos: Mat, neg: Mat): Sides {
   // The same float32 kernels as fitMethods' scoring, so a stored probe reproduces its scores exactly.
-  const ws = new Workspace();
-  const stacked = ws.upload([pos, neg]);
-  if (p.kind === 'nmf') {
-    const n = pos.rows;
-    const delta = ws.subtract(ws.rowsOf(stacked, 0, n), ws.rowsOf(stacked, n, n));
-    return nmfSides(p, nmfTransformSplit(ws, ws.splitSign(delta), pos.cols, components(p)));
-  }
-  return linearSides(ws, stacked, pos.rows, p);
+  return withScratchWorkspace((ws) => {
+    const stacked = ws.upload([pos, neg]);
+    if (p.kind === 'nmf') {
+      const n = pos.rows;
+      const delta = ws.subtract(ws.rowsOf(stacked, 0, n), ws.rowsOf(stacked, n, n));
+      return nmfSides(p, nmfTransformSplit(ws, ws.splitSign(delta), pos.cols, components(p)));
+    }
+    return linearSides(ws, stacked, pos.rows, p);
+  });
 }
 
 const components = (p: ProbeShape) => p.components!.map((h) => Float64Array.from(h));

@@ -332,3 +332,21 @@ export class Workspace {
     if (this.memory && this.threads > 1) releaseMemory(this.memory);
   }
 }
+
+let spareScratch: Workspace | null = null;
+
+/**
+ * Runs `fn` with a single-threaded workspace for a one-off computation (scoring a stored
+ * probe, a standalone k-means or NMF): one is kept and reset between calls rather than a new
+ * memory per call; a nested call gets a fresh one. Nothing `fn` returns may point into it.
+ */
+export function withScratchWorkspace<T>(fn: (ws: Workspace) => T): T {
+  const ws = spareScratch ?? new Workspace();
+  spareScratch = null;
+  ws.reset();
+  try {
+    return fn(ws);
+  } finally {
+    spareScratch = ws;
+  }
+}
