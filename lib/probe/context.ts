@@ -10,8 +10,7 @@
 import type { Mat } from '../tensor.ts';
 import type { ContrastData, NormalizeMode, NormalizerState } from './types.ts';
 import type { DeltaStats, FitData } from './estimator.ts';
-import { applyNormalizer, fitNormalizer } from './normalize.ts';
-import { differences } from './kernels.ts';
+import { fitNormalizer, normalizeInPlace, uploadPairs } from './normalize.ts';
 import { topEigenvector, type EigenResult } from './eigen.ts';
 import { rngFor } from './random.ts';
 import { resampleCounts } from './metrics.ts';
@@ -21,16 +20,45 @@ import { Workspace, type Block } from './workspace.ts';
 /** Lanczos settings: the SIMD passes accumulate in float32, so ask for a float32-sized residual. */
 const EIGEN = { tol: 1e-5, restarts: 10 };
 
+/** Rows [from, from + rows) of a resident block as a Mat: a view of workspace memory when unpadded, else a copy. */
+function matOf(ws: Workspace, b: Block, from: number, rows: number): Mat {
+  const part = ws.rowsOf(b, from, rows);
+  const view = ws.matView(part);
+  if (view) return view;
+  const data = new Float32Array(rows * b.cols);
+  const f = ws.f32;
+  for (let i = 0; i < rows; i++) data.set(f.subarray((part.off >> 2) + i * b.ld, (part.off >> 2) + i * b.ld + b.cols), i * b.cols);
+  return { rows, cols: b.cols, data };
+}
+
 class TrainSplit implements FitData {
   readonly n: number;
   readonly d: number;
-  readonly sides: Block;
   private cache = new Map<string, unknown>();
 
-  constructor(readonly ws: Workspace, readonly normalizer: NormalizerState, readonly pos: Mat, readonly neg: Mat, readonly labels: Int8Array | undefined, private readonly seed: number) {
-    this.n = pos.rows;
-    this.d = pos.cols;
-    this.sides = ws.upload([pos, neg]);
+  /** `sides`: the normalised training pairs [x̃⁺; x̃⁻], resident. */
+  constructor(readonly ws: Workspace, readonly normalizer: NormalizerState, readonly sides: Block, readonly labels: Int8Array | undefined, private readonly seed: number) {
+    this.n = sides.rows / 2;
+    this.d = sides.cols;
+  }
+
+  get pos(): Mat {
+    return this.once('pos', () => matOf(this.ws, this.sides, 0, this.n));
+  }
+
+  get neg(): Mat {
+    return this.once('neg', () => matOf(this.ws, this.sides, this.n, this.n));
+  }
+
+  /** Column means of x̃⁺ and x̃⁻ (weighted row sums in SIMD). */
+  sideMeans(): { pos: Float64Array; neg: Float64Array } {
+    return this.once('sideMeans', () => {
+      const w = new Float64Array(this.n).fill(1 / this.n);
+      return {
+        pos: this.ws.addRowsT(this.ws.rowsOf(this.sides, 0, this.n), w, new Float64Array(this.d)),
+        neg: this.ws.addRowsT(this.ws.rowsOf(this.sides, this.n, this.n), w, new Float64Array(this.d)),
+      };
+    });
   }
 
   private once<T>(key: string, make: () => T): T {
@@ -48,7 +76,7 @@ class TrainSplit implements FitData {
 
   /** δ as a Mat: a view of the resident block when its rows are unpadded, else a copy. */
   delta(): Mat {
-    return this.once('delta', () => this.ws.matView(this.deltaBlock()) ?? differences(this.pos, this.neg));
+    return this.once('delta', () => matOf(this.ws, this.deltaBlock(), 0, this.n));
   }
 
   /** δ computed in the workspace from the resident sides (one SIMD pass). */
@@ -125,14 +153,24 @@ class TrainSplit implements FitData {
 
 /** An evaluation split, normalised as a fitted probe would normalise it. */
 export interface EvalSplit {
-  pos: Mat;
-  neg: Mat;
+  n: number;
+  d: number;
   labels?: Int8Array;
   /** [x̃⁺; x̃⁻] resident in the context's workspace. */
   stacked: Block;
   ws: Workspace;
   /** Split-sign rows of δ (NMF's scoring), computed on first use. */
   splitSign(): Block;
+}
+
+/** Normalised pairs resident as [x̃⁺; x̃⁻], as an evaluation split. */
+export function evalSplit(ws: Workspace, stacked: Block, labels?: Int8Array): EvalSplit {
+  const n = stacked.rows / 2;
+  let split: Block | null = null;
+  return {
+    n, d: stacked.cols, labels, stacked, ws,
+    splitSign: () => (split ??= ws.splitSign(ws.subtract(ws.rowsOf(stacked, 0, n), ws.rowsOf(stacked, n, n)))),
+  };
 }
 
 export interface ContextOptions {
@@ -174,9 +212,10 @@ export class LayerContext {
     let t = this.trains.get(key);
     if (!t) {
       const { train, normalize, seed } = this.opts;
+      // Upload and screen first (a NaN row is reported before it reaches the statistics).
+      const X = uploadPairs(this.ws, train, 'train');
       const normalizer = fitNormalizer(normalize, train, rngFor(seed, 'normalize'), clusters);
-      const { pos, neg } = applyNormalizer(normalizer, train);
-      t = new TrainSplit(this.ws, normalizer, pos, neg, train.labels, seed);
+      t = new TrainSplit(this.ws, normalizer, normalizeInPlace(this.ws, X, normalizer, train), train.labels, seed);
       this.trains.set(key, t);
     }
     return t;
@@ -189,15 +228,10 @@ export class LayerContext {
     const key = this.key(clusters);
     let e = this.tests.get(key);
     if (!e) {
-      const normalizer = transductive ? fitNormalizer(normalize, test, rngFor(seed, 'normalize'), clusters) : this.train(clusters).normalizer;
-      const { pos, neg } = applyNormalizer(normalizer, test);
-      const stacked = this.ws.upload([pos, neg]);
-      const n = pos.rows;
-      let split: Block | null = null;
-      e = {
-        pos, neg, labels: test.labels, stacked, ws: this.ws,
-        splitSign: () => (split ??= this.ws.splitSign(this.ws.subtract(this.ws.rowsOf(stacked, 0, n), this.ws.rowsOf(stacked, n, n)))),
-      };
+      const trainNormalizer = this.train(clusters).normalizer;
+      const X = uploadPairs(this.ws, test, 'test', trainNormalizer.d);
+      const normalizer = transductive ? fitNormalizer(normalize, test, rngFor(seed, 'normalize'), clusters) : trainNormalizer;
+      e = evalSplit(this.ws, normalizeInPlace(this.ws, X, normalizer, test), test.labels);
       this.tests.set(key, e);
     }
     return e;
@@ -206,7 +240,7 @@ export class LayerContext {
   /** The training split as an evaluation split (its blocks are already resident). */
   trainEval(clusters: number): EvalSplit {
     const t = this.train(clusters);
-    return { pos: t.pos, neg: t.neg, labels: t.labels, stacked: t.sides, ws: this.ws, splitSign: () => t.splitSign() };
+    return { n: t.n, d: t.d, labels: t.labels, stacked: t.sides, ws: this.ws, splitSign: () => t.splitSign() };
   }
 
   private draws = new Map<string, Uint16Array>();

@@ -58,6 +58,8 @@ export interface FitData {
   deltaStats(): DeltaStats;
   /** Top eigenvector of the covariance of δ (CRC-TPC / PCA), from a method-independent random stream. */
   topComponent(): EigenResult;
+  /** Column means of x̃⁺ and x̃⁻. */
+  sideMeans(): { pos: Float64Array; neg: Float64Array };
   /** Projections of both sides on w. */
   project(w: ArrayLike<number>): { up: Float64Array; un: Float64Array };
 }

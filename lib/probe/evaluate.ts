@@ -34,13 +34,16 @@ export function fitMethods(req: FitMethodsRequest): FitReport[] {
     const given = req.options?.[method] ?? {};
     return { est, given, opts: resolveOptions(method, given) };
   });
-  checkPairs(req.train, 'train');
-  if (req.test) checkPairs(req.test, 'test', req.train.pos.cols);
+  // Shapes now; NaN/±∞ are screened by a SIMD pass when the context uploads the pairs.
+  checkPairs(req.train, 'train', undefined, false);
+  if (req.test) checkPairs(req.test, 'test', req.train.pos.cols, false);
   for (const { est } of plans) {
     if (est.supervised && !req.train.labels) throw new ProbeInputError(`method ${est.name} is supervised: training labels are required`);
   }
   const ctx = new LayerContext({ train: req.train, test: req.test, normalize: req.normalize, seed: req.seed, transductive: req.transductive, threads: req.threads });
   try {
+    // Normalise (and screen) both splits before the first fit, so bad data fails early.
+    for (const { opts } of plans) ctx.test(opts.clusters as number) ?? ctx.train(opts.clusters as number);
     return plans.map((plan) => fitOne(ctx, plan, req.seed, signK, bootstrap));
   } finally {
     ctx.dispose();

@@ -11,9 +11,9 @@ import type { ContrastData, Metrics, MethodName, NormalizeMode, SerializedProbe 
 import { NORMALIZE_MODES } from './types.ts';
 import type { Fitted, ResolvedOptions, Sides } from './estimator.ts';
 import { ProbeInputError } from './errors.ts';
-import { applyNormalizer, checkPairs, fitNormalizer } from './normalize.ts';
+import { checkPairs, fitNormalizer, normalizeInPlace, uploadPairs } from './normalize.ts';
 import { estimatorFor, resolveOptions } from './registry.ts';
-import { LayerContext, type EvalSplit } from './context.ts';
+import { LayerContext, evalSplit, type EvalSplit } from './context.ts';
 import { sigmoid } from './kernels.ts';
 import { linearSides } from './linear.ts';
 import { nmfTransformSplit } from './nmf.ts';
@@ -60,8 +60,8 @@ const components = (p: ProbeShape) => p.components!.map((h) => Float64Array.from
 
 /** probeSides on a split already resident in a context's workspace. */
 export function evalSides(p: ProbeShape, split: EvalSplit): Sides {
-  if (p.kind === 'nmf') return nmfSides(p, nmfTransformSplit(split.ws, split.splitSign(), split.pos.cols, components(p)));
-  return linearSides(split.ws, split.stacked, split.pos.rows, p);
+  if (p.kind === 'nmf') return nmfSides(p, nmfTransformSplit(split.ws, split.splitSign(), split.d, components(p)));
+  return linearSides(split.ws, split.stacked, split.n, p);
 }
 
 /** p̃ = ½(p(x⁺) + 1 − p(x⁻)) (Burns et al. 2022, eq. 3). */
@@ -96,7 +96,7 @@ export class Probe {
   }
 
   fit(train: ContrastData): this {
-    checkPairs(train, 'train');
+    checkPairs(train, 'train', undefined, false);
     const est = estimatorFor(this.method);
     if (est.supervised && !train.labels) throw new ProbeInputError(`method ${this.method} is supervised: training labels are required`);
     const ctx = new LayerContext({ train, normalize: this.normalize, seed: this.seed });
@@ -123,12 +123,14 @@ export class Probe {
   /** Per-side probabilities; `selfNormalize` fits the normaliser on `data` itself (transductive). */
   sides(data: ContrastData, selfNormalize = false): Sides {
     const state = this.fittedState();
-    checkPairs(data, 'data', state.normalizer.d);
-    const normalizer = selfNormalize
-      ? fitNormalizer(state.normalizer.mode, data, rngFor(this.seed, 'normalize'), this.resolved.clusters as number)
-      : state.normalizer;
-    const { pos, neg } = applyNormalizer(normalizer, data);
-    return probeSides(state, pos, neg);
+    // Normalised and scored in a workspace, by the same kernels as fitMethods' reports.
+    return withScratchWorkspace((ws) => {
+      const X = uploadPairs(ws, data, 'data', state.normalizer.d);
+      const normalizer = selfNormalize
+        ? fitNormalizer(state.normalizer.mode, data, rngFor(this.seed, 'normalize'), this.resolved.clusters as number)
+        : state.normalizer;
+      return evalSides(state, evalSplit(ws, normalizeInPlace(ws, X, normalizer, data)));
+    });
   }
 
   predictProba(data: ContrastData): Float64Array {

@@ -20,9 +20,11 @@ export interface Kernels {
   sub(X: number, Y: number, Z: number, len: number): void;
   /** S_i = [max(X_i, 0) | max(−X_i, 0)] for i < n (S rows lds apart, 2·len wide). */
   splitsign(X: number, n: number, ldx: number, len: number, S: number, lds: number): void;
+  /** Y_i = (X_i − M)·s for i < n (Y may be X). */
+  affine(X: number, n: number, ldx: number, len: number, M: number, s: number, Y: number, ldy: number): void;
 }
 
-export const KERNEL_NAMES = ['rowdots', 'addrows', 'gram1', 'transpose', 'sub', 'splitsign'] as const;
+export const KERNEL_NAMES = ['rowdots', 'addrows', 'gram1', 'transpose', 'sub', 'splitsign', 'affine'] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -98,6 +100,14 @@ export function jsKernels(view: () => Float32Array): Kernels {
           f[s + k] = v > 0 ? v : 0;
           f[s + len + k] = v < 0 ? -v : 0;
         }
+      }
+    },
+    affine(X, n, ldx, len, M, s, Y, ldy) {
+      const f = view();
+      const m = M >> 2, sc = Math.fround(s);
+      for (let i = 0; i < n; i++) {
+        const x = (X >> 2) + i * ldx, y = (Y >> 2) + i * ldy;
+        for (let k = 0; k < len; k++) f[y + k] = Math.fround(Math.fround(f[x + k] - f[m + k]) * sc);
       }
     },
   };

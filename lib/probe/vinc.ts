@@ -8,7 +8,6 @@
  */
 import type { Estimator } from './estimator.ts';
 import { directionProbe } from './linear.ts';
-import { columnMeans } from './kernels.ts';
 import { topEigenvector } from './eigen.ts';
 
 /** Lanczos settings: the SIMD passes accumulate in float32, so ask for a float32-sized residual. */
@@ -25,8 +24,7 @@ export const vinc: Estimator = {
   fit(data, o, rng) {
     const { ws, n, d, sides } = data;
     const wVar = o.w_var as number, wNeg = o.w_neg as number;
-    const mp = columnMeans(data.pos);
-    const mn = columnMeans(data.neg);
+    const { pos: mp, neg: mn } = data.sideMeans();
     const V = ws.alloc(sides.ld), U = ws.alloc(2 * n), C = ws.alloc(2 * n), G = ws.alloc(sides.ld);
     const alpha = wVar / (2 * n), beta = -wNeg / (2 * n);
     // v ↦ A v in one pass over [x⁺; x⁻] (pair blocks reread from L2): u = x⁺·v − a and

@@ -199,6 +199,24 @@ export class Workspace {
     return S;
   }
 
+  /** Y_i = (X_i − M)·s in place for every row of X (M: a row of X.ld floats at byte offset M). */
+  affine(X: Block, M: number, s: number): void {
+    this.split('affine', X.rows, X.ld, 1, (i0, i1) => [X.off + i0 * X.ld * 4, i1 - i0, X.ld, X.ld, M, s, X.off + i0 * X.ld * 4, X.ld]);
+  }
+
+  /**
+   * The first row holding NaN or ±∞, or −1: x·0 is NaN exactly for those values, so one
+   * row-dot pass against zeros screens the whole block.
+   */
+  firstNonFinite(X: Block): number {
+    const Z = this.scratch('finite:zero', X.ld), O = this.scratch('finite:out', X.rows);
+    this.zero(Z, X.ld);
+    this.rowdots(X, { off: Z, ld: X.ld }, 1, O, 1);
+    const f = this.f32;
+    for (let i = 0, o = O >> 2; i < X.rows; i++) if (f[o + i] !== 0) return i;
+    return -1;
+  }
+
   /** A block's rows as a Mat viewing the workspace memory (no copy; shared memory is never detached). */
   matView(b: Block): Mat | null {
     if (b.ld !== b.cols || !this.memory) return null;

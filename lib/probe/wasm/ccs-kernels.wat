@@ -308,4 +308,26 @@
             (br $ks)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
+
+  ;; Y_i = (X_i − M)·s for i < n (rows ldx and ldy floats apart, len a multiple of 4; Y may be
+  ;; X): one normalisation group's centring and scaling, in place in the workspace.
+  (func (export "affine") (param $X i32) (param $n i32) (param $ldx i32) (param $len i32) (param $M i32) (param $s f32) (param $Y i32) (param $ldy i32)
+    (local $i i32) (local $kb i32) (local $lenb i32) (local $src i32) (local $dst i32) (local $sv v128)
+    (local.set $lenb (i32.shl (local.get $len) (i32.const 2)))
+    (local.set $sv (f32x4.splat (local.get $s)))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $src (i32.add (local.get $X) (i32.shl (i32.mul (local.get $i) (local.get $ldx)) (i32.const 2))))
+        (local.set $dst (i32.add (local.get $Y) (i32.shl (i32.mul (local.get $i) (local.get $ldy)) (i32.const 2))))
+        (local.set $kb (i32.const 0))
+        (block $done
+          (loop $ks
+            (br_if $done (i32.ge_u (local.get $kb) (local.get $lenb)))
+            (v128.store (i32.add (local.get $dst) (local.get $kb))
+              (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $src) (local.get $kb))) (v128.load (i32.add (local.get $M) (local.get $kb)))) (local.get $sv)))
+            (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+            (br $ks)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
 )
