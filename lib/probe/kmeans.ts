@@ -118,7 +118,7 @@ function labelHash(labels: Int32Array): number {
  * that reaches a partition an earlier run visited ends where that run ended: `seen` maps
  * visited partitions to results and cuts it short.
  */
-function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: number, tol: number, seen: Map<number, KmeansResult>, dots: RowDots, rowSums: RowSums): KmeansResult {
+function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: number, tol: number, seen: Map<number, KmeansResult>, dots: RowDots, rowSums: RowSums, columnSums: () => Float64Array): KmeansResult {
   const visited: number[] = [];
   const n = x.rows;
   const d = x.cols;
@@ -153,7 +153,15 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
     else addRow(i, a, 1);
   }
   // The clusters' sums in one weighted pass each (SIMD) instead of a row-by-row JS loop.
+  // With two clusters one pass suffices: S₀ = Σ x − S₁ (the column sums are computed once per fit).
   const recomputeSums = () => {
+    if (k === 2) {
+      const total = columnSums();
+      sums[1].fill(0);
+      rowSums!(Float64Array.from(labels, (l) => l), sums[1]);
+      for (let t = 0; t < d; t++) sums[0][t] = total[t] - sums[1][t];
+      return;
+    }
     for (let j = 0; j < k; j++) {
       sums[j].fill(0);
       rowSums!(Float64Array.from(labels, (l) => (l === j ? 1 : 0)), sums[j]);
@@ -281,8 +289,10 @@ export function kmeansFit(x: Mat, k: number, rng: Rng, opts: KmeansOptions = {})
   const seen = new Map<number, KmeansResult>();
   const dots = opts.dots;
   const rowSums = opts.rowSums ?? null;
+  let total: Float64Array | null = null;
+  const columnSums = () => (total ??= rowSums!(new Float64Array(x.rows).fill(1), new Float64Array(x.cols)));
   for (let run = 0; run < (opts.nInit ?? 10); run++) {
-    const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng, dots), opts.maxIter ?? 300, tol, seen, dots, rowSums);
+    const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng, dots), opts.maxIter ?? 300, tol, seen, dots, rowSums, columnSums);
     if (!best || r.inertia < best.inertia) best = r;
   }
   return best!;
