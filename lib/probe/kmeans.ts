@@ -11,6 +11,7 @@ import type { Estimator } from './estimator.ts';
 import { dot, unit } from './kernels.ts';
 import { directionProbe } from './linear.ts';
 import { withScratchWorkspace } from './workspace.ts';
+import { twoMeans } from './kmeans2.ts';
 
 export interface KmeansResult {
   centroids: Float64Array[];
@@ -40,7 +41,7 @@ function rowNorms(x: Mat): Float64Array {
   return out;
 }
 
-function rowOf(x: Mat, i: number): Float64Array {
+export function rowOf(x: Mat, i: number): Float64Array {
   return Float64Array.from(x.data.subarray(i * x.cols, (i + 1) * x.cols));
 }
 
@@ -49,7 +50,7 @@ export type RowDots = (vs: Float64Array[], outs: Float64Array[]) => void;
 export type RowSums = ((c: Float64Array, out: Float64Array) => Float64Array) | null;
 
 /** Squared distances of every row to each centre (clamped at 0 against round-off). */
-function sqDistances(x: Mat, norms: Float64Array, centres: Float64Array[], dots: RowDots): Float64Array[] {
+export function sqDistances(x: Mat, norms: Float64Array, centres: Float64Array[], dots: RowDots): Float64Array[] {
   const outs = centres.map(() => new Float64Array(x.rows));
   dots(centres, outs);
   centres.forEach((c, j) => {
@@ -97,7 +98,7 @@ function kmeansPlusPlus(x: Mat, k: number, norms: Float64Array, rng: Rng, dots: 
  * 53-bit hash of a partition (two independent 32-bit FNV-style streams). Cluster ids are
  * renumbered by first appearance, so the same partition under permuted ids hashes equally.
  */
-function labelHash(labels: Int32Array): number {
+export function labelHash(labels: Int32Array): number {
   let a = 0x811c9dc5, b = 0x01000193;
   const rename = new Map<number, number>();
   for (let i = 0; i < labels.length; i++) {
@@ -291,6 +292,7 @@ export function kmeansFit(x: Mat, k: number, rng: Rng, opts: KmeansOptions = {})
   const rowSums = opts.rowSums ?? null;
   let total: Float64Array | null = null;
   const columnSums = () => (total ??= rowSums!(new Float64Array(x.rows).fill(1), new Float64Array(x.cols)));
+  if (k === 2 && rowSums) return twoMeans(x, norms, rng, { nInit: opts.nInit ?? 10, maxIter: opts.maxIter ?? 300, tol, dots, rowSums, columnSums });
   for (let run = 0; run < (opts.nInit ?? 10); run++) {
     const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng, dots), opts.maxIter ?? 300, tol, seen, dots, rowSums, columnSums);
     if (!best || r.inertia < best.inertia) best = r;
