@@ -36,7 +36,7 @@ export class GramCcs {
     this.U = ws.alloc(this.m * R);
     ws.rowdots(inp.sides, Th, R, this.U, R);
     const f = ws.f32;
-    this.u0 = theta0.map((_, t) => Float64Array.from({ length: this.m }, (_, i) => f[(this.U >> 2) + i * R + t]));
+    this.u0 = theta0.map((_, t) => Float64Array.from({ length: this.m }, (_, i) => f[(this.U >>> 2) + i * R + t]));
     this.t0 = theta0.map((th) => { let s = 0; for (let k = 0; k < d; k++) s += th[k] * th[k]; return s; });
     this.Cb = ws.block(R, this.m);
     this.KC = ws.alloc(this.m * R);
@@ -65,7 +65,7 @@ export class GramCcs {
   /** Logit of row i under coordinates x (bias excluded). */
   private logits(j: number, x: Float64Array, out: Float32Array, t: number, R: number): void {
     const m = this.m, u0 = this.u0[j], g = x[2 * m];
-    const o = this.U >> 2;
+    const o = this.U >>> 2;
     for (let i = 0; i < m; i++) out[o + i * R + t] = x[m + i] + g * u0[i];
   }
 
@@ -77,13 +77,13 @@ export class GramCcs {
     const fl = new Float64Array(R), gb = new Float64Array(R);
     const f = ws.f32;
     which.forEach((j, t) => this.logits(j, xs[j], f, t, R));
-    lossAndCoefficients(f, this.U, n, R, bias, this.loss, { at: this.Cb.off >> 2, ld: this.Cb.ld }, fl, gb);
+    lossAndCoefficients(f, this.U, n, R, bias, this.loss, { at: this.Cb.off >>> 2, ld: this.Cb.ld }, fl, gb);
     // K C for every restart: one read of the 2n × 2n Gram matrix.
     ws.rowdots(this.K, this.Cb, R, this.KC, R);
     const f2 = ws.f32;
     which.forEach((j, t) => {
       const x = xs[j], g = grads[j];
-      const c = (this.Cb.off >> 2) + t * this.Cb.ld, kc = this.KC >> 2;
+      const c = (this.Cb.off >>> 2) + t * this.Cb.ld, kc = this.KC >>> 2;
       for (let i = 0; i < m; i++) {
         g[i] = f2[c + i] + this.l2 * x[i];
         g[m + i] = f2[kc + i * R + t] + this.l2 * x[m + i];

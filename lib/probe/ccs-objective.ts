@@ -72,7 +72,7 @@ function pairGrad(a: number, b: number, loss: CcsLoss, out: Float64Array): numbe
  */
 export function lossAndCoefficients(f32: Float32Array, U: number, n: number, R: number, bias: Float64Array, loss: CcsLoss, coef: { at: number; ld: number } | null, fl: Float64Array, gb: Float64Array, sides?: { pPos: Float64Array; pNeg: Float64Array }[]): void {
   const pg = new Float64Array(2);
-  const u = U >> 2;
+  const u = U >>> 2;
   fl.fill(0, 0, R);
   gb.fill(0, 0, R);
   for (let i = 0; i < n; i++) {
@@ -111,7 +111,7 @@ export function ccsObjective(inp: CcsInput, loss: CcsLoss, l2: number, maxR: num
     const f = ws.f32;
     which.forEach((j, t) => {
       const th = xs[j];
-      const at = (Th.off >> 2) + t * Th.ld;
+      const at = (Th.off >>> 2) + t * Th.ld;
       for (let k = 0; k < d; k++) f[at + k] = th[k];
       bias[t] = th[d];
     });
@@ -130,11 +130,11 @@ export function ccsObjective(inp: CcsInput, loss: CcsLoss, l2: number, maxR: num
       const part = which.slice(g0, g0 + maxR);
       const r = part.length;
       forward(xs, part);
-      lossAndCoefficients(ws.f32, U, n, r, bias, loss, { at: C!.off >> 2, ld: C!.ld }, fl, gb);
+      lossAndCoefficients(ws.f32, U, n, r, bias, loss, { at: C!.off >>> 2, ld: C!.ld }, fl, gb);
       // Backward GEMM: G = Xᵀ C, the gradients of every restart from one read of Xᵀ.
       ws.rowdots(XT, C!, r, G, r);
       const f = ws.f32;
-      const g = G >> 2;
+      const g = G >>> 2;
       part.forEach((j, t) => {
         const th = xs[j];
         const gr = grads[j];

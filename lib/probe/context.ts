@@ -27,7 +27,7 @@ function matOf(ws: Workspace, b: Block, from: number, rows: number): Mat {
   if (view) return view;
   const data = new Float32Array(rows * b.cols);
   const f = ws.f32;
-  for (let i = 0; i < rows; i++) data.set(f.subarray((part.off >> 2) + i * b.ld, (part.off >> 2) + i * b.ld + b.cols), i * b.cols);
+  for (let i = 0; i < rows; i++) data.set(f.subarray((part.off >>> 2) + i * b.ld, (part.off >>> 2) + i * b.ld + b.cols), i * b.cols);
   return { rows, cols: b.cols, data };
 }
 
@@ -138,8 +138,8 @@ class TrainSplit implements FitData {
         ws.gram1(X, V, mv, 1 / n, G, P);
         const f = ws.f32;
         let s = 0;
-        for (let i = 0, p = P >> 2; i < n; i++) s += f[p + i];
-        for (let k = 0, g = G >> 2; k < d; k++) out[k] = f[g + k] - s * mu[k];
+        for (let i = 0, p = P >>> 2; i < n; i++) s += f[p + i];
+        for (let k = 0, g = G >>> 2; k < d; k++) out[k] = f[g + k] - s * mu[k];
       };
       return topEigenvector(op, d, rngFor(this.seed, 'eigen:delta-covariance'), EIGEN);
     });

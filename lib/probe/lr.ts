@@ -31,7 +31,7 @@ export function lrFit(data: Pick<FitData, 'ws' | 'sides' | 'n' | 'd'>, labels: I
     // The forward dots and the gradient's row sums in one pass (row blocks reread from L2).
     ws.dotsThenSums(sides, false, V, U, C, G, (i0, i1) => {
       const f = ws.f32;
-      const u = U >> 2, c = C >> 2;
+      const u = U >>> 2, c = C >>> 2;
       for (let i = i0; i < i1; i++) {
         const z = f[u + i] + th[d];
         const y = i < n ? labels[i] : 1 - labels[i - n];
@@ -44,7 +44,7 @@ export function lrFit(data: Pick<FitData, 'ws' | 'sides' | 'n' | 'd'>, labels: I
     });
     const f2 = ws.f32;
     let reg = 0;
-    for (let k = 0, g = G >> 2; k < d; k++) {
+    for (let k = 0, g = G >>> 2; k < d; k++) {
       reg += th[k] * th[k];
       grad[k] = f2[g + k] + lambda * th[k];
     }

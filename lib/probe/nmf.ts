@@ -28,7 +28,7 @@ function splitXht(ws: Workspace, S: Block, d: number, H: Float64Array[], out: Fl
   const B = ws.scratch('nmf:h', 2 * S.ld), XH = ws.scratch('nmf:xh', 2 * S.rows);
   const f = ws.f32;
   for (let j = 0; j < 2; j++) {
-    const b = (B >> 2) + j * S.ld;
+    const b = (B >>> 2) + j * S.ld;
     f.fill(0, b, b + S.ld);
     for (let k = 0; k < d; k++) { f[b + k] = H[j][k]; f[b + dp + k] = H[j][d + k]; }
   }
@@ -58,10 +58,10 @@ class SplitSign {
     const n = this.S.rows, dp = this.S.ld / 2;
     for (let j = 0; j < 2; j++) {
       const f = ws.f32;
-      for (let i = 0, c = this.C >> 2; i < n; i++) f[c + i] = W[2 * i + j];
+      for (let i = 0, c = this.C >>> 2; i < n; i++) f[c + i] = W[2 * i + j];
       ws.zero(this.G, 2 * dp);
       ws.addrows(this.S, this.C, this.G);
-      const g = ws.f32, o = out[j], at = this.G >> 2;
+      const g = ws.f32, o = out[j], at = this.G >>> 2;
       for (let k = 0; k < d; k++) { o[k] = g[at + k]; o[d + k] = g[at + dp + k]; }
     }
   }

@@ -49,7 +49,7 @@ export function jsKernels(view: () => Float32Array): Kernels {
   return {
     rowdots(A, m, lda, B, r, ldb, len, out, ldo, acc) {
       const f = view();
-      const a = A >> 2, b = B >> 2, o = out >> 2;
+      const a = A >>> 2, b = B >>> 2, o = out >>> 2;
       for (let i = 0; i < m; i++) {
         for (let t = 0; t < r; t++) {
           let s = 0;
@@ -62,7 +62,7 @@ export function jsKernels(view: () => Float32Array): Kernels {
     },
     addrows(X, n, ldx, len, C, G) {
       const f = view();
-      const x = X >> 2, c = C >> 2, g = G >> 2;
+      const x = X >>> 2, c = C >>> 2, g = G >>> 2;
       for (let i = 0; i < n; i++) {
         const w = f[c + i];
         if (w === 0) continue;
@@ -71,7 +71,7 @@ export function jsKernels(view: () => Float32Array): Kernels {
     },
     gram1(X, n, ldx, len, V, shift, scale, G, proj) {
       const f = view();
-      const x = X >> 2, v = V >> 2, g = G >> 2, p = proj >> 2;
+      const x = X >>> 2, v = V >>> 2, g = G >>> 2, p = proj >>> 2;
       for (let i = 0; i < n; i++) {
         const o = x + i * ldx;
         let s = 0;
@@ -83,18 +83,18 @@ export function jsKernels(view: () => Float32Array): Kernels {
     },
     transpose(X, n, ldx, len, XT, ldt) {
       const f = view();
-      const x = X >> 2, xt = XT >> 2;
+      const x = X >>> 2, xt = XT >>> 2;
       for (let i = 0; i < n; i++) for (let k = 0; k < len; k++) f[xt + k * ldt + i] = f[x + i * ldx + k];
     },
     sub(X, Y, Z, len) {
       const f = view();
-      const x = X >> 2, y = Y >> 2, z = Z >> 2;
+      const x = X >>> 2, y = Y >>> 2, z = Z >>> 2;
       for (let k = 0; k < len; k++) f[z + k] = f[x + k] - f[y + k];
     },
     splitsign(X, n, ldx, len, S, lds) {
       const f = view();
       for (let i = 0; i < n; i++) {
-        const x = (X >> 2) + i * ldx, s = (S >> 2) + i * lds;
+        const x = (X >>> 2) + i * ldx, s = (S >>> 2) + i * lds;
         for (let k = 0; k < len; k++) {
           const v = f[x + k];
           f[s + k] = v > 0 ? v : 0;
@@ -104,9 +104,9 @@ export function jsKernels(view: () => Float32Array): Kernels {
     },
     affine(X, n, ldx, len, M, s, Y, ldy) {
       const f = view();
-      const m = M >> 2, sc = Math.fround(s);
+      const m = M >>> 2, sc = Math.fround(s);
       for (let i = 0; i < n; i++) {
-        const x = (X >> 2) + i * ldx, y = (Y >> 2) + i * ldy;
+        const x = (X >>> 2) + i * ldx, y = (Y >>> 2) + i * ldy;
         for (let k = 0; k < len; k++) f[y + k] = Math.fround(Math.fround(f[x + k] - f[m + k]) * sc);
       }
     },

@@ -37,7 +37,7 @@ export const vinc: Estimator = {
       let sp = 0, sn = 0;
       ws.dotsThenSums(sides, true, V, U, C, G, (i0, i1) => {
         const f = ws.f32;
-        const u = U >> 2, c = C >> 2;
+        const u = U >>> 2, c = C >>> 2;
         for (let i = i0; i < i1; i++) {
           const x = f[u + i] - a, y = f[u + n + i] - b;
           const cp = alpha * x + beta * y, cn = alpha * y + beta * x;
@@ -47,7 +47,7 @@ export const vinc: Estimator = {
         }
       });
       const f2 = ws.f32;
-      for (let k = 0, g = G >> 2; k < d; k++) out[k] = f2[g + k] - (sp * mp[k] + sn * mn[k]);
+      for (let k = 0, g = G >>> 2; k < d; k++) out[k] = f2[g + k] - (sp * mp[k] + sn * mn[k]);
     };
     // Warm start from the split's top principal component (VINC with w_var = w_neg = 1 is
     // CRC, and a dominant feature leads both): fewer Lanczos steps, the same eigenvector.

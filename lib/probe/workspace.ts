@@ -10,12 +10,14 @@
 import type { Mat } from '../tensor.ts';
 import { jsKernels, kernelModule, type KernelName, type Kernels } from './simd.ts';
 import { helpersFor, releaseMemory, runParallel } from './threads.ts';
+import { ProbeInputError } from './errors.ts';
 
 /** A matrix resident in a workspace: byte offset, shape, and row stride `ld` (floats, a multiple of 4). */
 export interface Block { off: number; rows: number; cols: number; ld: number }
 
 const PAGE = 65536;
-const MAX_PAGES = 32768;
+/** wasm32's whole address space (4 GiB); byte offsets are handled as unsigned (>>> 2). */
+const MAX_PAGES = 65536;
 /** Below this many multiply-adds a kernel call is not worth waking helper threads for. */
 const SPLIT_WORK = 1 << 18;
 
@@ -73,7 +75,7 @@ export class Workspace {
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
       if (this.memory) {
-        if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`probe workspace would exceed ${MAX_PAGES * PAGE} bytes`);
+        if (have / PAGE + pages > MAX_PAGES) throw new ProbeInputError(`these activations need more than the ${MAX_PAGES * PAGE / 2 ** 30} GiB one fit can hold; use fewer pairs or dimensions per fit`);
         this.memory.grow(pages);
       } else {
         const next = new ArrayBuffer(Math.max(have * 2, have + pages * PAGE));
@@ -83,7 +85,7 @@ export class Workspace {
     }
     this.top = end;
     // Memory handed out before a reset() holds old values; fresh pages are zero already.
-    if (zero && reused && off < this.highWater) this.f32.fill(0, off >> 2, Math.min(end, this.highWater) >> 2);
+    if (zero && reused && off < this.highWater) this.f32.fill(0, off >>> 2, Math.min(end, this.highWater) >>> 2);
     return off;
   }
 
@@ -122,13 +124,13 @@ export class Workspace {
     const B = this.scratch('dotsMany:b', r * X.ld), O = this.scratch('dotsMany:out', r * X.rows);
     const f = this.f32;
     vs.forEach((v, j) => {
-      const at = (B >> 2) + j * X.ld;
+      const at = (B >>> 2) + j * X.ld;
       for (let k = 0; k < X.cols; k++) f[at + k] = v[k];
       f.fill(0, at + X.cols, at + X.ld);
     });
     this.rowdots(X, { off: B, ld: X.ld }, r, O, r);
     const g = this.f32;
-    for (let i = 0, o = O >> 2; i < X.rows; i++) for (let j = 0; j < r; j++) outs[j][i] = g[o + i * r + j];
+    for (let i = 0, o = O >>> 2; i < X.rows; i++) for (let j = 0; j < r; j++) outs[j][i] = g[o + i * r + j];
   }
 
   /** out += Xᵀ c. */
@@ -138,7 +140,7 @@ export class Workspace {
     this.zero(G, X.ld);
     this.addrows(X, C, G);
     const f = this.f32;
-    const g = G >> 2;
+    const g = G >>> 2;
     for (let k = 0; k < X.cols; k++) out[k] += f[g + k];
     return out;
   }
@@ -161,7 +163,7 @@ export class Workspace {
     const ld = padded(cols);
     const b: Block = { off: this.alloc(rows * ld, ld !== cols), rows, cols, ld };
     const f = this.f32;
-    let at = b.off >> 2;
+    let at = b.off >>> 2;
     for (const m of mats) {
       if (m.cols !== cols) throw new RangeError('upload: matrices must have the same number of columns');
       if (b.ld === cols) f.set(m.data.subarray(0, m.rows * cols), at);
@@ -213,7 +215,7 @@ export class Workspace {
     this.zero(Z, X.ld);
     this.rowdots(X, { off: Z, ld: X.ld }, 1, O, 1);
     const f = this.f32;
-    for (let i = 0, o = O >> 2; i < X.rows; i++) if (f[o + i] !== 0) return i;
+    for (let i = 0, o = O >>> 2; i < X.rows; i++) if (f[o + i] !== 0) return i;
     return -1;
   }
 
@@ -226,20 +228,20 @@ export class Workspace {
   /** Writes a vector (as float32) at a byte offset. */
   write(off: number, v: ArrayLike<number>, len = v.length): void {
     const f = this.f32;
-    const at = off >> 2;
+    const at = off >>> 2;
     for (let k = 0; k < len; k++) f[at + k] = v[k];
   }
 
   /** Reads len floats at a byte offset into `out` (float64). */
   read(off: number, out: Float64Array, len = out.length): Float64Array {
     const f = this.f32;
-    const at = off >> 2;
+    const at = off >>> 2;
     for (let k = 0; k < len; k++) out[k] = f[at + k];
     return out;
   }
 
   zero(off: number, floats: number): void {
-    this.f32.fill(0, off >> 2, (off >> 2) + floats);
+    this.f32.fill(0, off >>> 2, (off >>> 2) + floats);
   }
 
   /**
@@ -266,7 +268,7 @@ export class Workspace {
       }
     }
     const f = this.f32;
-    const k = K.off >> 2;
+    const k = K.off >>> 2;
     for (let i = IB; i < m; i++) {
       const start = i - (i % IB);
       for (let j = 0; j < start; j++) f[k + i * K.ld + j] = f[k + j * K.ld + i];
@@ -321,7 +323,7 @@ export class Workspace {
     }
     runParallel(helpersFor(kernelModule()!, this.memory!, parts - 1), 'gram1', calls, (a) => (this.k.gram1 as (...x: number[]) => void)(...a));
     const f = this.f32;
-    for (let j = 1; j < parts; j++) for (let k = 0, g = G >> 2, p = (privateG >> 2) + (j - 1) * X.ld; k < X.ld; k++) f[g + k] += f[p + k];
+    for (let j = 1; j < parts; j++) for (let k = 0, g = G >>> 2, p = (privateG >>> 2) + (j - 1) * X.ld; k < X.ld; k++) f[g + k] += f[p + k];
   }
 
   /**

@@ -5,7 +5,7 @@
 ;; f32x4 lanes run along the rows and every kernel reads its operands contiguously.
 ;; The memory is shared so that worker threads can run the same kernels on disjoint rows.
 (module
-  (import "env" "memory" (memory 1 32768 shared))
+  (import "env" "memory" (memory 1 65536 shared))
 
   (func $hsum (param $v v128) (result f32)
     (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
