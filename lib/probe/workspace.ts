@@ -56,9 +56,6 @@ export class Workspace {
     this.view = new Float32Array(this.memory ? this.memory.buffer : this.plain!);
   }
 
-  /** Largest workspace (bytes) the wasm memory can address; bigger inputs need the JS kernels. */
-  static readonly MAX_BYTES = MAX_PAGES * PAGE;
-
   /** A float32 view of the whole memory (refreshed after growth). */
   get f32(): Float32Array {
     const bytes = this.memory ? this.memory.buffer.byteLength : this.plain!.byteLength;
