@@ -178,11 +178,11 @@ export function fitLayer(spec: JobSpec, layer: number, conditions: ConditionData
         for (let t = 0; t < cond.meta.template_ids.length; t++) {
           const trT = rowsOf(cond.meta, train, t);
           const teT = rowsOf(cond.meta, test, t);
-          for (const method of spec.methods) {
-            const report = fitAndEvaluate({
-              method: method as MethodName, options: spec.method_options[method], normalize: spec.normalize as NormalizeMode,
-              seed, train: contrastData(cond, trT), test: contrastData(cond, teT), signK: spec.sign_k, bootstrap: spec.bootstrap,
-            });
+          const perTemplate = fitMethods({
+            methods: spec.methods as MethodName[], options: spec.method_options, normalize: spec.normalize as NormalizeMode,
+            seed, train: contrastData(cond, trT), test: contrastData(cond, teT), signK: spec.sign_k, bootstrap: spec.bootstrap,
+          });
+          for (const report of perTemplate) {
             onFit?.();
             results.push(toResult(layer, 'template-sensitivity', t, report, {}, trT.length, teT.length));
           }
