@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Reference side of bench/probes.ts: scikit-learn / PyTorch fits on the same normalised
-inputs the TypeScript side fitted. Usage: probes-reference.py DIR (DIR holds train_pos.npy,
-train_neg.npy, train_labels.npy, test_*.npy); prints one JSON object per method."""
+inputs the TypeScript side fitted. Usage: probes-reference.py DIR [METHODS] [REPEATS] [CCS_REPEATS]
+(DIR holds train_pos.npy, train_neg.npy, train_labels.npy, test_*.npy); prints one JSON
+object per method with the median time over REPEATS fits (CCS_REPEATS for torch CCS, which
+takes a minute at d = 4096) and every individual time."""
 import json
+import statistics
 import sys
 import time
 
@@ -13,7 +16,9 @@ from sklearn.decomposition import NMF, PCA
 from sklearn.linear_model import LogisticRegression
 
 d = sys.argv[1]
-only = set(sys.argv[2].split(",")) if len(sys.argv) > 2 else None
+only = set(sys.argv[2].split(",")) if len(sys.argv) > 2 and sys.argv[2] else None
+repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+ccs_repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 load = lambda name: np.load(f"{d}/{name}.npy")
 ptr, ntr, ytr = load("train_pos"), load("train_neg"), load("train_labels")
 pte, nte, yte = load("test_pos"), load("test_neg"), load("test_labels")
@@ -25,29 +30,34 @@ def oracle(pred, y):
     return max(a, 1 - a)
 
 
-def emit(method, seconds, accuracy, **extra):
-    print(json.dumps({"method": method, "seconds": seconds, "accuracy": accuracy, **extra}), flush=True)
+def emit(method, times, accuracy, **extra):
+    print(json.dumps({"method": method, "seconds": statistics.median(times), "times": times, "accuracy": accuracy, **extra}), flush=True)
 
 
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t
+def timed(fn, n):
+    times, out = [], None
+    for _ in range(n):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return out, times
 
 
 if not only or "pca" in only:
-    pca, s = timed(lambda: PCA(n_components=1).fit(dtr))
+    pca, s = timed(lambda: PCA(n_components=1).fit(dtr), repeats)
     emit("pca", s, oracle(pca.transform(dte)[:, 0] > 0, yte))
 if not only or "kmeans" in only:
-    km, s = timed(lambda: KMeans(n_clusters=2, n_init=10, random_state=0).fit(dtr))
+    km, s = timed(lambda: KMeans(n_clusters=2, n_init=10, random_state=0).fit(dtr), repeats)
     emit("kmeans", s, oracle(km.predict(dte) == 1, yte))
 if not only or "nmf" in only:
     split = lambda x: np.hstack([np.maximum(x, 0), np.maximum(-x, 0)])
-    nmf, s = timed(lambda: NMF(n_components=2, solver="cd", max_iter=200, tol=1e-4, random_state=0).fit(split(dtr)))
+    xs = split(dtr)
+    nmf, s = timed(lambda: NMF(n_components=2, solver="cd", max_iter=200, tol=1e-4, random_state=0).fit(xs), repeats)
     w = nmf.transform(split(dte))
     emit("nmf", s, oracle(w[:, 0] > w[:, 1], yte), error=float(nmf.reconstruction_err_))
 if not only or "lr" in only:
-    lr, s = timed(lambda: LogisticRegression(C=1.0, max_iter=100).fit(np.vstack([ptr, ntr]), np.concatenate([ytr, 1 - ytr])))
+    xy = (np.vstack([ptr, ntr]), np.concatenate([ytr, 1 - ytr]))
+    lr, s = timed(lambda: LogisticRegression(C=1.0, max_iter=100).fit(*xy), repeats)
     p = lambda x: lr.predict_proba(x)[:, 1]
     emit("lr", s, oracle(0.5 * (p(pte) + 1 - p(nte)) > 0.5, yte))
 
@@ -77,7 +87,7 @@ def ccs():
 
 
 if not only or "ccs" in only:
-    (loss, probe), s = timed(ccs)
+    (loss, probe), s = timed(ccs, ccs_repeats)
     with torch.no_grad():
         f = lambda x: probe(torch.tensor(x)).numpy()[:, 0]
-        emit("ccs", s, oracle(0.5 * (f(pte) + 1 - f(nte)) > 0.5, yte), loss=loss)
+        emit("ccs", s, oracle(0.5 * (f(pte) + 1 - f(nte)) > 0.5, yte), loss=loss, threads=torch.get_num_threads())

@@ -100,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(JSON.stringify({
         method, normalize, seed: report.seed, fit_seconds: report.fit_seconds, evaluated_on: report.test ? 'test' : 'train',
         accuracy: shown.accuracy, auroc: shown.auroc, ...(loss !== undefined ? { loss } : {}),
-        metrics: shown, train: report.train, test: report.test, restarts: report.restarts ?? null, probe_out: out ?? null,
+        metrics: shown, train: report.train, test: report.test, restarts: report.restarts?.map(({ train_scores: _s, ...r }) => r) ?? null, probe_out: out ?? null,
       }));
     } else {
       const f = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : v.toFixed(4));

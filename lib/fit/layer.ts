@@ -13,7 +13,7 @@
  * covers both the data split and the method's own randomness (restarts, init).
  */
 import { ZERO_SHOT, type JobSpec } from '../job-spec.ts';
-import { Probe, UNSUPERVISED, oracleAccuracy, type Metrics, type MethodName } from '../probe/index.ts';
+import { Probe, UNSUPERVISED, fitMethods, oracleAccuracy, type ContrastData, type Metrics, type MethodName } from '../probe/index.ts';
 import { sigmoid } from '../probe/kernels.ts';
 import { ensemble, ENSEMBLING_MODES, type Ensembling } from '../data/index.ts';
 import type { AgreementInput, ConditionData, CredenceIndex, CredenceInput, Evaluation, LayerOutcome, ResultInput, SignRule, SkipInput } from './types.ts';
@@ -31,7 +31,11 @@ interface Fit {
   method: string;
   probe: Probe | null;
   fitSeconds: number;
-  restarts?: { loss: number; theta: Float64Array; bias: number }[];
+  /** ccs: every restart's loss and p̃ on the training rows it was fitted on (`fitRows`). */
+  restarts?: { loss: number; iterations: number; train_scores: Float64Array }[];
+  fitRows?: Int32Array;
+  /** Per-side probabilities on every row of the condition. */
+  sides?: Sides;
 }
 
 interface Scored {
@@ -51,22 +55,38 @@ function zeroShotSides(logOdds: number[]): Sides {
   return { pPos: p, pNeg: p.map((x) => 1 - x) };
 }
 
-function fitMethod(spec: JobSpec, method: MethodName, cond: ConditionData, trainRows: Int32Array, seed: number): Fit | { skip: string } {
+/**
+ * Fits `methods` on the training rows of one split, scored on every row of the condition:
+ * the unsupervised ones together on all training rows without their labels, the supervised
+ * ones together on the labelled training rows. Each group shares one LayerContext (the
+ * normalisation, differences, their statistics and eigenvectors are computed once, lib/probe
+ * context.ts). A supervised method without usable labels is a skip with the reason.
+ */
+function fitSplit(spec: JobSpec, methods: readonly MethodName[], cond: ConditionData, trainRows: Int32Array, all: ContrastData, seed: number): (Fit | { method: string; skip: string })[] {
   const labels = cond.meta.labels;
-  const supervised = !UNSUPERVISED.has(method);
-  let rows = trainRows;
-  if (supervised) {
-    rows = labelledRows(labels, trainRows);
+  const out = new Map<string, Fit | { method: string; skip: string }>();
+  const fitGroup = (group: MethodName[], rows: Int32Array, withLabels: boolean) => {
+    if (!group.length) return;
+    const reports = fitMethods({
+      methods: group, options: spec.method_options as Partial<Record<MethodName, Record<string, unknown>>>, normalize: spec.normalize, seed,
+      train: rowsData(cond.pos, cond.neg, cond.meta.templates, rows, withLabels ? labels : null), test: all, signK: 0, bootstrap: 0,
+    });
+    reports.forEach((r, k) => out.set(group[k], {
+      method: group[k], probe: Probe.fromJSON(r.probe), fitSeconds: r.fit_seconds, sides: r.test_sides, fitRows: rows,
+      restarts: r.restarts?.map(({ loss, iterations, train_scores }) => ({ loss, iterations, train_scores })),
+    }));
+  };
+  fitGroup(methods.filter((m) => UNSUPERVISED.has(m)), trainRows, false);
+  const supervised = methods.filter((m) => !UNSUPERVISED.has(m));
+  if (supervised.length) {
+    const rows = labelledRows(labels, trainRows);
     const ones = rows.filter((r) => labels![r] === 1).length;
-    if (rows.length === 0) return { skip: `${method} is supervised and the training split has no labelled items` };
-    if (ones === 0 || ones === rows.length) return { skip: `${method} is supervised and the labelled training items are all of one class` };
+    const why = rows.length === 0 ? 'the training split has no labelled items'
+      : ones === 0 || ones === rows.length ? 'the labelled training items are all of one class' : null;
+    if (why) for (const m of supervised) out.set(m, { method: m, skip: `${m} is supervised and ${why}` });
+    else fitGroup(supervised, rows, true);
   }
-  const data = rowsData(cond.pos, cond.neg, cond.meta.templates, rows, supervised ? labels : null);
-  const probe = new Probe(method, spec.method_options[method] ?? {}, spec.normalize, seed);
-  const t0 = performance.now();
-  probe.fit(data);
-  const fitSeconds = (performance.now() - t0) / 1000;
-  return { method, probe, fitSeconds, restarts: probe.fitted?.restarts };
+  return methods.map((m) => out.get(m)!);
 }
 
 /** Orders methods so the reference (for label-free signs) is fitted first. */
@@ -118,15 +138,14 @@ export function fitLayer(spec: JobSpec, layer: number, conditions: ConditionData
         return { fit, sides, credences: oriented(raw, o.sign), orientation: o, direction: fit.probe ? Float32Array.from(fit.probe.toJSON().direction) : null };
       };
 
-      for (const method of fitOrder(probeMethods, reference ?? '')) {
-        const fit = fitMethod(spec, method, cond, trainRows, seed);
+      for (const fit of fitSplit(spec, fitOrder(probeMethods, reference ?? ''), cond, trainRows, allData, seed)) {
         if ('skip' in fit) {
-          skip(method, controlOf(cond.name), fit.skip);
+          skip(fit.method, controlOf(cond.name), fit.skip);
           continue;
         }
         onFit?.();
-        const s = score(fit, fit.probe!.sides(allData));
-        if (method === reference) referenceCredences = s.credences;
+        const s = score(fit, fit.sides!);
+        if (fit.method === reference) referenceCredences = s.credences;
         scored.push(s);
       }
       if (wantZeroShot) {
@@ -171,11 +190,10 @@ export function fitLayer(spec: JobSpec, layer: number, conditions: ConditionData
         for (let t = 0; t < meta.template_ids.length; t++) {
           const trT = rowsOf(meta, train, t);
           const teT = rowsOf(meta, test, t);
-          for (const method of probeMethods) {
-            const fit = fitMethod(spec, method, cond, trT, seed);
+          for (const fit of fitSplit(spec, probeMethods, cond, trT, allData, seed)) {
             if ('skip' in fit) continue;
             onFit?.();
-            const s = score(fit, fit.probe!.sides(allData));
+            const s = score(fit, fit.sides!);
             out.results.push(resultRow(spec, layer, cond, s, { trainRows: trT, testRows: teT, subsets: { test: teT }, seed, control: 'template-sensitivity', template: t }));
           }
         }
@@ -253,15 +271,13 @@ function resultRow(
     for (const [name, ys] of Object.entries(labelSets)) evaluations.push(evaluation(subset, name, s.credences, ys, rows));
   }
   const testEval = evaluations.find((e) => e.subset === 'test' && e.label_set === 'label');
+  // Every restart's loss and accuracy on the labelled rows it was fitted on (Burns et al. keep the lowest loss).
+  const fitRows = s.fit.fitRows;
   const restarts = s.fit.restarts?.map((r) => {
-    const labelled = labelledRows(labels, where.trainRows);
-    if (!labelled.length || !s.fit.probe) return { loss: r.loss, accuracy: null };
-    let sq = 0;
-    for (const t of r.theta) sq += t * t;
-    const norm = Math.sqrt(sq) || 1;
-    const state = { ...s.fit.probe.toJSON(), direction: Array.from(r.theta, (t) => t / norm), scale: norm, bias_pos: r.bias, bias_neg: r.bias };
-    const sides = Probe.fromJSON(state).sides(rowsData(cond.pos, cond.neg, meta.templates, labelled));
-    return { loss: r.loss, accuracy: oracleAccuracy(pairCredences(sides), pickInt8(labels!, labelled)) };
+    const known = fitRows ? [...fitRows.keys()].filter((k) => labels && labels[fitRows[k]] >= 0) : [];
+    if (!known.length) return { loss: r.loss, iterations: r.iterations, accuracy: null };
+    const y = Int8Array.from(known, (k) => labels![fitRows![k]]);
+    return { loss: r.loss, iterations: r.iterations, accuracy: oracleAccuracy(Float64Array.from(known, (k) => r.train_scores[k]), y) };
   });
   const control = where.control ?? controlOf(cond.name);
   return {

@@ -70,11 +70,13 @@ export interface EigenResult {
 }
 
 /** Largest (algebraic) eigenpair of the operator on R^d. */
-export function topEigenvector(apply: SymOperator, d: number, rng: Rng, opts: { tol?: number; steps?: number; restarts?: number } = {}): EigenResult {
+export function topEigenvector(apply: SymOperator, d: number, rng: Rng, opts: { tol?: number; steps?: number; restarts?: number; start?: ArrayLike<number> } = {}): EigenResult {
   const tol = opts.tol ?? 1e-8;
   const steps = Math.min(d, opts.steps ?? 30);
   let start = new Float64Array(d);
   for (let k = 0; k < d; k++) start[k] = rng.normal();
+  // A warm start (a related operator's eigenvector), kept off-axis by the random draw.
+  if (opts.start) for (let k = 0; k < d; k++) start[k] = opts.start[k] + 1e-3 * start[k] / Math.sqrt(d);
   unit(start);
   let matvecs = 0;
   let best: EigenResult = { vector: start, value: 0, matvecs: 0 };

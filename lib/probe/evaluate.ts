@@ -1,55 +1,96 @@
 /**
- * The entry points the workers and the CLI call: fit one method on a training split, score it
+ * The entry points the workers and the CLI call: fit methods on a training split, score them
  * on train and test, and compare two fits. Pure: arrays in, numbers out.
+ *
+ * `fitMethods` fits several methods on one split through one LayerContext (context.ts), so
+ * normalisation, differences, their statistics, the top principal component and the resident
+ * data are computed once; `fitAndEvaluate` is the same with one method, so fitting methods
+ * together or alone gives the same reports.
  */
-import type { ContrastData, FitReport, FitRequest } from './types.ts';
+import type { ContrastData, FitMethodsRequest, FitReport, FitRequest, MethodName, SerializedProbe } from './types.ts';
+import { NORMALIZE_MODES } from './types.ts';
 import { ProbeInputError } from './errors.ts';
-import { Probe, probeSides, pairScores } from './probe.ts';
+import { Probe, evalSides, pairScores } from './probe.ts';
 import { applyNormalizer, checkPairs, fitNormalizer } from './normalize.ts';
 import { oracleAccuracy } from './metrics.ts';
 import { scoreSides, signFromLabelled } from './score.ts';
 import { rngFor } from './random.ts';
-import type { SerializedProbe } from './types.ts';
+import { estimatorFor, resolveOptions } from './registry.ts';
+import { LayerContext } from './context.ts';
 
-export function fitAndEvaluate(req: FitRequest): FitReport {
+export function fitMethods(req: FitMethodsRequest): FitReport[] {
   const signK = req.signK ?? 8;
   const bootstrap = req.bootstrap ?? 1000;
   if (!Number.isInteger(signK) || signK < 0) throw new ProbeInputError(`signK must be a non-negative integer, got ${signK}`);
   if (!Number.isInteger(bootstrap) || bootstrap < 0) throw new ProbeInputError(`bootstrap must be a non-negative integer, got ${bootstrap}`);
-  const probe = new Probe(req.method, req.options ?? {}, req.normalize, req.seed);
-  if (req.test) checkPairs(req.test, 'test', req.train.pos.cols);
-  const t0 = performance.now();
-  probe.fit(req.train);
-  const fitSeconds = (performance.now() - t0) / 1000;
-  const state = probe.toJSON();
-
-  const trainSides = probe.sides(req.train);
-  const trainScores = pairScores(trainSides);
-  const sign = signFromLabelled(trainScores, req.train.labels, signK, req.seed);
-  const train = scoreSides(trainSides, req.train.labels, { seed: req.seed, sign, bootstrap, split: 'train' });
-  let test = null;
-  let testScores = trainScores;
-  if (req.test) {
-    const testSides = probe.sides(req.test, req.transductive ?? false);
-    testScores = pairScores(testSides);
-    test = scoreSides(testSides, req.test.labels, { seed: req.seed, sign, bootstrap, split: 'test' });
+  if (!NORMALIZE_MODES.includes(req.normalize)) throw new ProbeInputError(`unknown normalisation "${req.normalize}" (one of ${NORMALIZE_MODES.join(', ')})`);
+  if (!Number.isSafeInteger(req.seed)) throw new ProbeInputError(`seed must be an integer, got ${req.seed}`);
+  if (req.threads !== undefined && !(Number.isInteger(req.threads) && req.threads >= 1 && req.threads <= 256)) {
+    throw new ProbeInputError(`threads must be an integer in [1, 256], got ${req.threads}`);
   }
+  // Every option of every method is checked before anything is fitted.
+  const plans = req.methods.map((method) => {
+    const est = estimatorFor(method);
+    const given = req.options?.[method] ?? {};
+    return { est, given, opts: resolveOptions(method, given) };
+  });
+  // Shapes now; NaN/±∞ are screened by a SIMD pass when the context uploads the pairs.
+  checkPairs(req.train, 'train', undefined, false);
+  if (req.test) checkPairs(req.test, 'test', req.train.pos.cols, false);
+  for (const { est } of plans) {
+    if (est.supervised && !req.train.labels) throw new ProbeInputError(`method ${est.name} is supervised: training labels are required`);
+  }
+  const ctx = new LayerContext({ train: req.train, test: req.test, normalize: req.normalize, seed: req.seed, transductive: req.transductive, threads: req.threads });
+  try {
+    // Normalise (and screen) both splits before the first fit, so bad data fails early.
+    for (const { opts } of plans) ctx.test(opts.clusters as number) ?? ctx.train(opts.clusters as number);
+    return plans.map((plan) => fitOne(ctx, plan, req.seed, signK, bootstrap));
+  } finally {
+    ctx.dispose();
+  }
+}
 
+function fitOne(ctx: LayerContext, plan: { est: ReturnType<typeof estimatorFor>; given: Record<string, unknown>; opts: ReturnType<typeof resolveOptions> }, seed: number, signK: number, bootstrap: number): FitReport {
+  const { est, given, opts } = plan;
+  const clusters = opts.clusters as number;
+  const t0 = performance.now();
+  const data = ctx.train(clusters);
+  const fitted = est.fit(data, opts, rngFor(seed, `method:${est.name}`));
+  const fitSeconds = (performance.now() - t0) / 1000;
+  const { restarts, trainSides, ...rest } = fitted;
+  const state: SerializedProbe = { method: est.name, options: given, normalizer: data.normalizer, ...rest };
+
+  const labels = data.labels;
+  const trainS = trainSides ?? evalSides(state, ctx.trainEval(clusters));
+  const trainScores = pairScores(trainS);
+  const sign = signFromLabelled(trainScores, labels, signK, seed);
+  const train = scoreSides(trainS, labels, { seed, sign, bootstrap, split: 'train', draws: labels && ctx.bootstrapDraws('train', labels.length, bootstrap) });
+  let test = null;
+  let testSides = trainS;
+  let testScores = trainScores;
+  const split = ctx.test(clusters);
+  if (split) {
+    testSides = evalSides(state, split);
+    testScores = pairScores(testSides);
+    test = scoreSides(testSides, split.labels, { seed, sign, bootstrap, split: 'test', draws: split.labels && ctx.bootstrapDraws('test', split.labels.length, bootstrap) });
+  }
   const report: FitReport = {
-    method: req.method, seed: req.seed, fit_seconds: fitSeconds, probe: state,
-    direction: Float32Array.from(state.direction), train, test, test_scores: testScores,
+    method: est.name, seed, fit_seconds: fitSeconds, probe: state,
+    direction: Float32Array.from(state.direction), train, test, test_scores: testScores, test_sides: testSides,
   };
-  const restarts = probe.fitted?.restarts;
+  // Every restart's loss and train accuracy, so a user sees how often CCS finds the truth.
   if (restarts) {
-    // Every restart's loss and train accuracy, so a user sees how often CCS finds the truth.
-    const { pos, neg } = applyNormalizer(state.normalizer, req.train);
     report.restarts = restarts.map((r) => {
-      const s = norm(r.theta);
-      const sides = probeSides({ kind: 'linear', direction: Array.from(r.theta, (t) => t / (s || 1)), scale: s, bias_pos: r.bias, bias_neg: r.bias }, pos, neg);
-      return { loss: r.loss, accuracy: req.train.labels ? oracleAccuracy(pairScores(sides), req.train.labels) : null };
+      const scores = pairScores(r);
+      return { loss: r.loss, accuracy: labels ? oracleAccuracy(scores, labels) : null, iterations: r.iterations, train_scores: scores };
     });
   }
   return report;
+}
+
+export function fitAndEvaluate(req: FitRequest): FitReport {
+  const { method, options, ...rest } = req;
+  return fitMethods({ ...rest, methods: [method], options: { [method]: options ?? {} } as Partial<Record<MethodName, Record<string, unknown>>> })[0];
 }
 
 function norm(v: ArrayLike<number>): number {

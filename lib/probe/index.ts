@@ -1,8 +1,13 @@
-/** The probe library's public surface: pure functions and the estimator, no I/O. */
-export { METHODS, UNSUPERVISED, NORMALIZE_MODES } from './types.ts';
-export type { MethodName, NormalizeMode, ContrastData, FitRequest, Metrics, FitReport, SerializedProbe, NormalizerState } from './types.ts';
+/** The probe library's public surface: pure functions, the estimator and its registry, no I/O. */
+export { METHODS, NORMALIZE_MODES } from './types.ts';
+export type {
+  MethodName, NormalizeMode, ContrastData, FitRequest, FitMethodsRequest, Metrics, FitReport, SerializedProbe, NormalizerState,
+  OptionSpec, OptionSchema, MethodInfo,
+} from './types.ts';
 export { ProbeInputError } from './errors.ts';
-export { fitAndEvaluate, predictScores, agreement } from './evaluate.ts';
+export { ESTIMATORS, COMMON_OPTIONS, SUPERVISED, UNSUPERVISED, methodCatalog, optionSchema, optionsJsonSchema, resolveOptions } from './registry.ts';
+export { fitMethods, fitAndEvaluate, predictScores, agreement } from './evaluate.ts';
+export { LayerContext } from './context.ts';
 export { Probe, pairScores, probeSides } from './probe.ts';
 export { oracleAccuracy, auroc, ece, calibratedAccuracy, accuracyAt, bootstrapCi } from './metrics.ts';
 export { ccsLossParts, type CcsLoss } from './ccs.ts';

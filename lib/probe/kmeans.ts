@@ -7,8 +7,11 @@
  */
 import type { Mat } from '../tensor.ts';
 import type { Rng } from './random.ts';
-import { projectRows, projectRowsMany, dot } from './kernels.ts';
-import { SimdRows } from './simd.ts';
+import type { Estimator } from './estimator.ts';
+import { dot, unit } from './kernels.ts';
+import { directionProbe } from './linear.ts';
+import { withScratchWorkspace } from './workspace.ts';
+import { twoMeans } from './kmeans2.ts';
 
 export interface KmeansResult {
   centroids: Float64Array[];
@@ -17,7 +20,16 @@ export interface KmeansResult {
   iterations: number;
 }
 
-export interface KmeansOptions { nInit?: number; maxIter?: number; tol?: number }
+export interface KmeansOptions {
+  nInit?: number;
+  maxIter?: number;
+  tol?: number;
+  /** Precomputed by a shared split context: row dots on resident data, ‖x_i‖², the mean per-feature variance. */
+  dots?: RowDots;
+  rowSums?: RowSums;
+  norms?: Float64Array;
+  meanVar?: number;
+}
 
 function rowNorms(x: Mat): Float64Array {
   const out = new Float64Array(x.rows);
@@ -29,18 +41,18 @@ function rowNorms(x: Mat): Float64Array {
   return out;
 }
 
-function rowOf(x: Mat, i: number): Float64Array {
+export function rowOf(x: Mat, i: number): Float64Array {
   return Float64Array.from(x.data.subarray(i * x.cols, (i + 1) * x.cols));
 }
 
-/** Row dots x·v over one fit's data: WebAssembly SIMD when available, else null (JS loops). */
-type RowDots = ((v: Float64Array, out: Float64Array) => Float64Array) | null;
+export type RowDots = (vs: Float64Array[], outs: Float64Array[]) => void;
+/** out += Σ_i c_i x_i over one fit's data (SIMD when available). */
+export type RowSums = ((c: Float64Array, out: Float64Array) => Float64Array) | null;
 
 /** Squared distances of every row to each centre (clamped at 0 against round-off). */
-function sqDistances(x: Mat, norms: Float64Array, centres: Float64Array[], dots: RowDots): Float64Array[] {
+export function sqDistances(x: Mat, norms: Float64Array, centres: Float64Array[], dots: RowDots): Float64Array[] {
   const outs = centres.map(() => new Float64Array(x.rows));
-  if (dots) centres.forEach((c, j) => dots(c, outs[j]));
-  else projectRowsMany(x, centres, outs);
+  dots(centres, outs);
   centres.forEach((c, j) => {
     const cc = dot(c, c);
     const o = outs[j];
@@ -86,7 +98,7 @@ function kmeansPlusPlus(x: Mat, k: number, norms: Float64Array, rng: Rng, dots: 
  * 53-bit hash of a partition (two independent 32-bit FNV-style streams). Cluster ids are
  * renumbered by first appearance, so the same partition under permuted ids hashes equally.
  */
-function labelHash(labels: Int32Array): number {
+export function labelHash(labels: Int32Array): number {
   let a = 0x811c9dc5, b = 0x01000193;
   const rename = new Map<number, number>();
   for (let i = 0; i < labels.length; i++) {
@@ -107,7 +119,7 @@ function labelHash(labels: Int32Array): number {
  * that reaches a partition an earlier run visited ends where that run ended: `seen` maps
  * visited partitions to results and cuts it short.
  */
-function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: number, tol: number, seen: Map<number, KmeansResult>, dots: RowDots): KmeansResult {
+function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: number, tol: number, seen: Map<number, KmeansResult>, dots: RowDots, rowSums: RowSums, columnSums: () => Float64Array): KmeansResult {
   const visited: number[] = [];
   const n = x.rows;
   const d = x.cols;
@@ -138,8 +150,25 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
     labels[i] = a;
     upper[i] = Math.sqrt(dist[a][i]);
     lower[i] = b < 0 ? Infinity : Math.sqrt(dist[b][i]);
-    addRow(i, a, 1);
+    if (rowSums) counts[a]++;
+    else addRow(i, a, 1);
   }
+  // The clusters' sums in one weighted pass each (SIMD) instead of a row-by-row JS loop.
+  // With two clusters one pass suffices: S₀ = Σ x − S₁ (the column sums are computed once per fit).
+  const recomputeSums = () => {
+    if (k === 2) {
+      const total = columnSums();
+      sums[1].fill(0);
+      rowSums!(Float64Array.from(labels, (l) => l), sums[1]);
+      for (let t = 0; t < d; t++) sums[0][t] = total[t] - sums[1][t];
+      return;
+    }
+    for (let j = 0; j < k; j++) {
+      sums[j].fill(0);
+      rowSums!(Float64Array.from(labels, (l) => (l === j ? 1 : 0)), sums[j]);
+    }
+  };
+  if (rowSums) recomputeSums();
   let it = 1;
   for (; ; it++) {
     const h = labelHash(labels);
@@ -185,16 +214,22 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
       // alike, so they are skipped here).
       const w = centres[1].map((v, t) => v - centres[0][t]);
       const thr = 0.5 * (cc[1] - cc[0]);
-      const proj = dots ? dots(w, new Float64Array(n)) : projectRows(x, w);
+      const proj = new Float64Array(n);
+      dots([w], [proj]);
+      const moved: number[] = [];
       for (let i = 0; i < n; i++) {
         const best = proj[i] > thr ? 1 : 0;
-        if (best !== labels[i]) {
-          addRow(i, labels[i], -1);
-          addRow(i, best, 1);
-          labels[i] = best;
-          changed++;
-        }
+        if (best !== labels[i]) moved.push(i);
       }
+      changed = moved.length;
+      // Many moves: two SIMD passes beat updating the sums row by row.
+      const bulk = rowSums && changed * 16 > n;
+      for (const i of moved) {
+        const best = 1 - labels[i];
+        if (bulk) { counts[labels[i]]--; counts[best]++; } else { addRow(i, labels[i], -1); addRow(i, best, 1); }
+        labels[i] = best;
+      }
+      if (bulk) recomputeSums();
       if (changed === 0) break;
       continue;
     }
@@ -232,22 +267,60 @@ function lloyd(x: Mat, norms: Float64Array, centres: Float64Array[], maxIter: nu
   return result;
 }
 
-export function kmeansFit(x: Mat, k: number, rng: Rng, opts: KmeansOptions = {}): KmeansResult {
-  const norms = rowNorms(x);
-  // scikit-learn's tolerance: relative to the mean per-feature variance of the data.
+function meanVariance(x: Mat): number {
   let meanVar = 0;
   const m = new Float64Array(x.cols);
   for (let i = 0; i < x.rows; i++) for (let c = 0, o = i * x.cols; c < x.cols; c++) m[c] += x.data[o + c] / x.rows;
   for (let i = 0; i < x.rows; i++) for (let c = 0, o = i * x.cols; c < x.cols; c++) meanVar += (x.data[o + c] - m[c]) ** 2;
-  meanVar /= x.rows * x.cols;
-  const tol = (opts.tol ?? 1e-4) * meanVar;
+  return meanVar / (x.rows * x.cols);
+}
+
+export function kmeansFit(x: Mat, k: number, rng: Rng, opts: KmeansOptions = {}): KmeansResult {
+  if (!opts.dots) {
+    // Standalone (the cluster normaliser, the tests): the data resident in a scratch workspace.
+    return withScratchWorkspace((ws) => {
+      const X = ws.upload([x]);
+      return kmeansFit(x, k, rng, { ...opts, dots: (vs, outs) => ws.dotsMany(X, vs, outs), rowSums: (c, out) => ws.addRowsT(X, c, out) });
+    });
+  }
+  const norms = opts.norms ?? rowNorms(x);
+  // scikit-learn's tolerance: relative to the mean per-feature variance of the data.
+  const tol = (opts.tol ?? 1e-4) * (opts.meanVar ?? meanVariance(x));
   let best: KmeansResult | null = null;
   const seen = new Map<number, KmeansResult>();
-  const simd = SimdRows.create([x]);
-  const dots: RowDots = simd ? (v, out) => simd.dots(0, v, out) : null;
+  const dots = opts.dots;
+  const rowSums = opts.rowSums ?? null;
+  let total: Float64Array | null = null;
+  const columnSums = () => (total ??= rowSums!(new Float64Array(x.rows).fill(1), new Float64Array(x.cols)));
+  if (k === 2 && rowSums) return twoMeans(x, norms, rng, { nInit: opts.nInit ?? 10, maxIter: opts.maxIter ?? 300, tol, dots, rowSums, columnSums });
   for (let run = 0; run < (opts.nInit ?? 10); run++) {
-    const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng, dots), opts.maxIter ?? 300, tol, seen, dots);
+    const r = lloyd(x, norms, kmeansPlusPlus(x, k, norms, rng, dots), opts.maxIter ?? 300, tol, seen, dots, rowSums, columnSums);
     if (!best || r.inertia < best.inertia) best = r;
   }
   return best!;
 }
+
+export const kmeans: Estimator = {
+  name: 'kmeans',
+  supervised: false,
+  summary: '2-means on the differences; the direction joins the centroids (Farquhar et al. 2023)',
+  options: {
+    n_init: { type: 'integer', default: 10, minimum: 1, maximum: 100, description: 'k-means++ initialisations; the lowest inertia is kept' },
+    max_iter: { type: 'integer', default: 300, minimum: 1, maximum: 10_000, description: "Lloyd iterations per initialisation (scikit-learn's 300)" },
+  },
+  fit(data, o, rng) {
+    const delta = data.delta();
+    const stats = data.deltaStats();
+    const X = data.deltaBlock();
+    const km = kmeansFit(delta, 2, rng, {
+      nInit: o.n_init as number, maxIter: o.max_iter as number, norms: stats.rowNorms, meanVar: stats.meanVar,
+      dots: (vs, outs) => data.ws.dotsMany(X, vs, outs), rowSums: (c, out) => data.ws.addRowsT(X, c, out),
+    });
+    const [c0, c1] = km.centroids;
+    const w = unit(c1.map((v, k) => v - c0[k]));
+    // Nearest centroid ⇔ w·δ beyond the projection of the centroids' mid-point.
+    let t = 0;
+    for (let k = 0; k < data.d; k++) t += w[k] * 0.5 * (c0[k] + c1[k]);
+    return { ...directionProbe(data, w, t), extra: { inertia: km.inertia, iterations: km.iterations } };
+  },
+};

@@ -29,7 +29,7 @@ export function auroc(scores: ArrayLike<number>, targets: ArrayLike<number>): nu
 }
 
 /** AUROC over a pre-sorted order, each example weighted by `counts` (bootstrap multiplicities). */
-function aurocSorted(order: number[], scores: ArrayLike<number>, targets: ArrayLike<number>, counts: Uint32Array | null): number | null {
+function aurocSorted(order: number[], scores: ArrayLike<number>, targets: ArrayLike<number>, counts: ArrayLike<number> | null): number | null {
   let pos = 0;
   let neg = 0;
   let rankSum = 0; // Σ over positives of (negatives below + ½ negatives tied)
@@ -87,24 +87,90 @@ export interface BootstrapCi { accuracy: [number, number]; auroc: [number, numbe
  * replacement. The accuracy uses the sign fixed on the full sample, so the interval is that
  * of the reported estimate rather than of a re-maximised one.
  */
-export function bootstrapCi(signed: ArrayLike<number>, targets: ArrayLike<number>, resamples: number, rng: Rng): BootstrapCi {
+/**
+ * The multiplicities of `resamples` bootstrap resamples of n examples, drawn in the order
+ * bootstrapCi draws them: counts[i·resamples + r] is how often resample r drew example i
+ * (example-major, so a pass over one example's resamples is contiguous). They depend only on
+ * (n, rng), so every method scored on one split shares them (context.ts).
+ */
+export function resampleCounts(n: number, resamples: number, rng: Rng): Uint16Array {
+  const counts = new Uint16Array(n * resamples);
+  for (let r = 0; r < resamples; r++) for (let t = 0; t < n; t++) counts[rng.int(n) * resamples + r]++;
+  return counts;
+}
+
+/**
+ * bootstrapCi's statistics for all resamples at once from shared multiplicities: one sweep
+ * over the examples in score order, each updating every resample's running sums (hits, and
+ * the Mann–Whitney sum of aurocSorted with ties counted ½ — the same integer-and-half
+ * arithmetic, so the same numbers).
+ */
+function sharedResamples(signed: ArrayLike<number>, targets: ArrayLike<number>, order: number[], R: number, counts: Uint16Array): { accs: Float64Array; aucs: number[] } {
+  const n = signed.length;
+  const hits = new Float64Array(R), pos = new Float64Array(R), neg = new Float64Array(R), rank = new Float64Array(R), tieNeg = new Float64Array(R);
+  for (let a = 0; a < n;) {
+    let b = a + 1;
+    while (b < n && signed[order[b]] === signed[order[a]]) b++;
+    if (b === a + 1) {
+      // No tie (the usual case): a negative raises every later positive's rank, a positive adds its own.
+      const i = order[a], o = i * R;
+      if ((signed[i] > 0.5 ? 1 : 0) === targets[i]) for (let r = 0; r < R; r++) hits[r] += counts[o + r];
+      if (targets[i]) {
+        for (let r = 0; r < R; r++) { const c = counts[o + r]; rank[r] += c * neg[r]; pos[r] += c; }
+      } else {
+        for (let r = 0; r < R; r++) neg[r] += counts[o + r];
+      }
+      a = b;
+      continue;
+    }
+    tieNeg.fill(0);
+    for (let p = a; p < b; p++) {
+      const i = order[p], o = i * R;
+      if (!targets[i]) for (let r = 0; r < R; r++) tieNeg[r] += counts[o + r];
+    }
+    for (let p = a; p < b; p++) {
+      const i = order[p], o = i * R;
+      if ((signed[i] > 0.5 ? 1 : 0) === targets[i]) for (let r = 0; r < R; r++) hits[r] += counts[o + r];
+      if (targets[i]) {
+        for (let r = 0; r < R; r++) {
+          const c = counts[o + r];
+          rank[r] += c * (neg[r] + 0.5 * tieNeg[r]);
+          pos[r] += c;
+        }
+      }
+    }
+    for (let r = 0; r < R; r++) neg[r] += tieNeg[r];
+    a = b;
+  }
+  const aucs: number[] = [];
+  for (let r = 0; r < R; r++) if (pos[r] && neg[r]) aucs.push(rank[r] / (pos[r] * neg[r]));
+  return { accs: hits.map((h) => h / n), aucs };
+}
+
+export function bootstrapCi(signed: ArrayLike<number>, targets: ArrayLike<number>, resamples: number, rng: Rng, draws?: Uint16Array): BootstrapCi {
   const n = signed.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => signed[a] - signed[b]);
   const correct = Uint8Array.from({ length: n }, (_, i) => ((signed[i] > 0.5 ? 1 : 0) === targets[i] ? 1 : 0));
   const accs = new Float64Array(resamples);
   const aucs: number[] = [];
-  const counts = new Uint32Array(n);
-  for (let r = 0; r < resamples; r++) {
-    counts.fill(0);
-    let hits = 0;
-    for (let t = 0; t < n; t++) {
-      const i = rng.int(n);
-      counts[i]++;
-      hits += correct[i];
+  if (draws && draws.length === n * resamples) {
+    const shared = sharedResamples(signed, targets, order, resamples, draws);
+    accs.set(shared.accs);
+    aucs.push(...shared.aucs);
+  } else {
+    const counts = new Uint32Array(n);
+    for (let r = 0; r < resamples; r++) {
+      counts.fill(0);
+      let hits = 0;
+      for (let t = 0; t < n; t++) {
+        const i = rng.int(n);
+        counts[i]++;
+        hits += correct[i];
+      }
+      accs[r] = hits / n;
+      const a = aurocSorted(order, signed, targets, counts);
+      if (a !== null) aucs.push(a);
     }
-    accs[r] = hits / n;
-    const a = aurocSorted(order, signed, targets, counts);
-    if (a !== null) aucs.push(a);
   }
   const pct = (xs: ArrayLike<number>, q: number) => {
     const s = Float64Array.from(xs).sort();

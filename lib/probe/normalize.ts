@@ -9,6 +9,7 @@ import type { ContrastData, NormalizeMode, NormalizerState } from './types.ts';
 import { ProbeInputError } from './errors.ts';
 import { kmeansFit } from './kmeans.ts';
 import type { Rng } from './random.ts';
+import type { Block, Workspace } from './workspace.ts';
 
 /** Group key used for rows whose template was not seen in training (and for center/elk). */
 const POOLED = -1;
@@ -93,10 +94,18 @@ export function fitNormalizer(mode: NormalizeMode, data: ContrastData, rng: Rng,
       byKey.get(key)!.push(i);
     });
   }
+  let pooled: NormalizerState['groups'][number] | null = null;
   for (const [key, rows] of byKey) {
+    // A group holding every row (one template, one cluster) has the pooled statistics.
+    if (pooled && rows.length === pos.rows) {
+      state.groups.push({ ...pooled, key });
+      continue;
+    }
     const p = sideStats(pos, rows, mode);
     const q = sideStats(neg, rows, mode);
-    state.groups.push({ key, mean_pos: Array.from(p.mean), mean_neg: Array.from(q.mean), scale_pos: p.scale, scale_neg: q.scale });
+    const g = { key, mean_pos: Array.from(p.mean), mean_neg: Array.from(q.mean), scale_pos: p.scale, scale_neg: q.scale };
+    if (key === POOLED) pooled = g;
+    state.groups.push(g);
   }
   return state;
 }
@@ -121,8 +130,74 @@ export function applyNormalizer(state: NormalizerState, data: ContrastData): { p
   return { pos: out(data.pos, 'pos'), neg: out(data.neg, 'neg') };
 }
 
-/** Shape checks shared by fit and predict: one clear line per problem. */
-export function checkPairs(data: ContrastData, what: string, d?: number): void {
+/**
+ * NaN and ±∞ survive a sum (x·0 turns them into NaN), so one cheap pass screens the data;
+ * only a failed screen pays for the scan that names the row. A function of its own so the
+ * loop is compiled for exactly this shape.
+ */
+function allFinite(v: Float32Array): boolean {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let k = 0;
+  for (; k + 3 < v.length; k += 4) {
+    s0 += v[k] * 0; s1 += v[k + 1] * 0; s2 += v[k + 2] * 0; s3 += v[k + 3] * 0;
+  }
+  for (; k < v.length; k++) s0 += v[k] * 0;
+  return s0 + s1 + s2 + s3 === 0;
+}
+
+/**
+ * The pairs normalised into a workspace: the raw sides uploaded as one stacked block
+ * [x⁺; x⁻], screened for NaN/±∞ by a SIMD pass, then centred and scaled in place group by
+ * group (float32). Fits and stored probes both score through this, so a stored probe
+ * reproduces its report's scores exactly; applyNormalizer is the float64 JS equivalent.
+ */
+export function normalizeResident(ws: Workspace, state: NormalizerState, data: ContrastData, what: string): Block {
+  return normalizeInPlace(ws, uploadPairs(ws, data, what, state.d), state, data);
+}
+
+/** The raw sides as one stacked block [x⁺; x⁻], shape-checked and screened for NaN/±∞ (one SIMD pass). */
+export function uploadPairs(ws: Workspace, data: ContrastData, what: string, d?: number): Block {
+  checkPairs(data, what, d, false);
+  const n = data.pos.rows;
+  const X = ws.upload([data.pos, data.neg]);
+  const bad = ws.firstNonFinite(X);
+  if (bad >= 0) throw new ProbeInputError(`${what}: ${bad < n ? 'pos' : 'neg'} contains NaN or infinite values (row ${bad % n})`);
+  return X;
+}
+
+/** Applies a fitted normaliser in place to pairs uploaded by uploadPairs. */
+export function normalizeInPlace(ws: Workspace, X: Block, state: NormalizerState, data: ContrastData): Block {
+  const n = data.pos.rows;
+  if (state.mode === 'none') return X;
+  const keys = groupKeys(state, data);
+  const groups = new Map(state.groups.map((g) => [g.key, g]));
+  const pooled = groups.get(POOLED)!;
+  const params = new Map<number, { mp: number; mn: number; sp: number; sn: number }>();
+  const paramsOf = (key: number) => {
+    const g = groups.get(key) ?? pooled;
+    let p = params.get(g.key);
+    if (!p) {
+      p = { mp: ws.alloc(X.ld), mn: ws.alloc(X.ld), sp: g.scale_pos, sn: g.scale_neg };
+      ws.write(p.mp, g.mean_pos);
+      ws.write(p.mn, g.mean_neg);
+      params.set(g.key, p);
+    }
+    return p;
+  };
+  // Runs of rows in one group share one kernel call per side.
+  for (let i0 = 0; i0 < n;) {
+    let i1 = i0 + 1;
+    while (i1 < n && keys[i1] === keys[i0]) i1++;
+    const p = paramsOf(keys[i0]);
+    ws.affine(ws.rowsOf(X, i0, i1 - i0), p.mp, p.sp);
+    ws.affine(ws.rowsOf(X, n + i0, i1 - i0), p.mn, p.sn);
+    i0 = i1;
+  }
+  return X;
+}
+
+/** Shape checks shared by fit and predict: one clear line per problem (`finite`: also screen for NaN/±∞ here). */
+export function checkPairs(data: ContrastData, what: string, d?: number, finite = true): void {
   const { pos, neg, labels, templates } = data;
   if (!pos || !neg) throw new ProbeInputError(`${what}: both pos and neg activations are required`);
   if (pos.rows !== neg.rows || pos.cols !== neg.cols) {
@@ -133,17 +208,9 @@ export function checkPairs(data: ContrastData, what: string, d?: number): void {
   if (labels && labels.length !== pos.rows) throw new ProbeInputError(`${what}: ${labels.length} labels for ${pos.rows} pairs`);
   if (labels) for (let i = 0; i < labels.length; i++) if (labels[i] !== 0 && labels[i] !== 1) throw new ProbeInputError(`${what}: label ${i} is ${labels[i]}, expected 0 or 1`);
   if (templates && templates.length !== pos.rows) throw new ProbeInputError(`${what}: ${templates.length} template indices for ${pos.rows} pairs`);
+  if (!finite) return;
   for (const [name, x] of [['pos', pos], ['neg', neg]] as const) {
-    // NaN and ±∞ survive a sum (x·0 turns them into NaN), so one cheap pass screens the
-    // data; only a failed screen pays for the scan that names the row.
-    const v = x.data;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let k = 0;
-    for (; k + 3 < v.length; k += 4) {
-      s0 += v[k] * 0; s1 += v[k + 1] * 0; s2 += v[k + 2] * 0; s3 += v[k + 3] * 0;
-    }
-    for (; k < v.length; k++) s0 += v[k] * 0;
-    if (s0 + s1 + s2 + s3 === 0) continue;
+    if (allFinite(x.data)) continue;
     for (let k = 0; k < x.data.length; k++) {
       if (!Number.isFinite(x.data[k])) throw new ProbeInputError(`${what}: ${name} contains NaN or infinite values (row ${Math.floor(k / x.cols)})`);
     }

@@ -14,7 +14,12 @@ export interface ScoreOptions {
   bootstrap?: number;
   /** Distinguishes the bootstrap streams of different splits. */
   split?: string;
+  /** Precomputed resample multiplicities of this (seed, split) stream (metrics.ts resampleCounts). */
+  draws?: Uint16Array;
 }
+
+/** The random stream of a split's bootstrap (shared by every method scored on it). */
+export const bootstrapRng = (seed: number, split: string) => rngFor(seed, `bootstrap:${split}`);
 
 /** +1 or −1 from the probe's accuracy on k random labelled examples (ties keep +1). */
 export function signFromLabelled(scores: ArrayLike<number>, labels: Int8Array | undefined, k: number, seed: number): { value: 1 | -1; k: number } | null {
@@ -57,7 +62,7 @@ export function scoreSides(s: { pPos: Float64Array; pNeg: Float64Array }, labels
   };
   const resamples = opts.bootstrap ?? 1000;
   if (resamples > 0) {
-    const ci = bootstrapCi(signed, labels, resamples, rngFor(opts.seed ?? 0, `bootstrap:${opts.split ?? ''}`));
+    const ci = bootstrapCi(signed, labels, resamples, bootstrapRng(opts.seed ?? 0, opts.split ?? ''), opts.draws);
     m.accuracy_ci_low = ci.accuracy[0];
     m.accuracy_ci_high = ci.accuracy[1];
     if (ci.auroc) {

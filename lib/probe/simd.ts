@@ -1,128 +1,114 @@
 /**
- * WebAssembly SIMD kernels (f32x4) for the passes over the activations: CCS's batched
- * forward/backward (four restarts at a time) and one-vector row dots / weighted row sums
- * (PCA, VINC, LR, k-means). Plain JS loops do one scalar multiply-add at a time
- * (~1 GFLOP/s here); f32x4 lanes do four. Accumulation is float32, which the optimisers
- * tolerate (checked against the float64 JS loops in the tests). Source: wasm/ccs-kernels.wat.
- * The module (~2 KB) is compiled synchronously; without WebAssembly SIMD `simdKernels()` is
- * null and every caller keeps its JS loops.
+ * The kernels behind every pass over the activations, in two implementations with one
+ * signature: WebAssembly SIMD (f32x4, wasm/ccs-kernels.wat, ~4× the scalar JS loops here)
+ * and plain JS loops (the fallback without WebAssembly SIMD, and the reference the tests
+ * check the SIMD kernels against). Accumulation is float32 in both, which the optimisers
+ * tolerate. Pointers are byte offsets into one linear memory; lengths are in floats.
  */
-import type { Mat } from '../tensor.ts';
 import { CCS_KERNELS_WASM } from './wasm/ccs-kernels.wasm.ts';
 
-interface Exports {
-  memory: WebAssembly.Memory;
-  forward4(P: number, N: number, T: number, n: number, dp: number, outP: number, outN: number): void;
-  backward4(P: number, N: number, G: number, n: number, dp: number, CP: number, CN: number): void;
-  dot1(X: number, n: number, dp: number, V: number, out: number): void;
-  axpy1(X: number, n: number, dp: number, C: number, G: number): void;
+export interface Kernels {
+  /** out[i·ldo + t] (+)= A_i[0:len] · B_t[0:len] for i < m, t < r (the GEMM A Bᵀ). */
+  rowdots(A: number, m: number, lda: number, B: number, r: number, ldb: number, len: number, out: number, ldo: number, acc: number): void;
+  /** G[0:len] += Σ_i C[i] X_i[0:len]. */
+  addrows(X: number, n: number, ldx: number, len: number, C: number, G: number): void;
+  /** proj[i] = (X_i·V − shift)·scale and G += proj[i] X_i, in one read of X. */
+  gram1(X: number, n: number, ldx: number, len: number, V: number, shift: number, scale: number, G: number, proj: number): void;
+  /** XT[k·ldt + i] = X[i·ldx + k] for i < n, k < len. */
+  transpose(X: number, n: number, ldx: number, len: number, XT: number, ldt: number): void;
+  /** Z[k] = X[k] − Y[k] for k < len. */
+  sub(X: number, Y: number, Z: number, len: number): void;
+  /** S_i = [max(X_i, 0) | max(−X_i, 0)] for i < n (S rows lds apart, 2·len wide). */
+  splitsign(X: number, n: number, ldx: number, len: number, S: number, lds: number): void;
+  /** Y_i = (X_i − M)·s for i < n (Y may be X). */
+  affine(X: number, n: number, ldx: number, len: number, M: number, s: number, Y: number, ldy: number): void;
 }
 
-let loaded: Exports | null | undefined;
+export const KERNEL_NAMES = ['rowdots', 'addrows', 'gram1', 'transpose', 'sub', 'splitsign', 'affine'] as const;
+export type KernelName = (typeof KERNEL_NAMES)[number];
 
-export function simdKernels(): Exports | null {
-  if (loaded === undefined) {
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled kernel module, or null where WebAssembly SIMD or shared memory is missing. */
+export function kernelModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
     try {
       const bytes = Uint8Array.from(atob(CCS_KERNELS_WASM), (c) => c.charCodeAt(0));
-      loaded = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
+      compiled = new WebAssembly.Module(bytes);
+      // Probe once: shared memories need cross-origin isolation in browsers, never in Node.
+      new WebAssembly.Instance(compiled, { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }) } });
     } catch {
-      loaded = null;
+      compiled = null;
     }
   }
-  return loaded;
+  return compiled;
 }
 
-/** Largest working set placed in wasm memory (bytes); bigger inputs use the JS loops. */
-const MAX_BYTES = 1 << 30;
-
-/**
- * Matrices resident in the kernels' linear memory (rows zero-padded to a multiple of 4) plus
- * a scratch region. The memory is shared by every arena; `bind()` re-uploads when another
- * arena used it since (fits are synchronous, so one arena is active at a time).
- */
-export class SimdArena {
-  private static owner: SimdArena | null = null;
-  readonly dp: number;
-  /** Byte offsets of the matrices, then of the scratch region. */
-  readonly offsets: number[] = [];
-  readonly scratch: number;
-  f32 = new Float32Array(0);
-
-  private constructor(readonly k: Exports, private readonly mats: Mat[], scratchFloats: number) {
-    this.dp = Math.ceil(mats[0].cols / 4) * 4;
-    let at = 0;
-    for (const m of mats) {
-      this.offsets.push(at);
-      at += m.rows * this.dp * 4;
-    }
-    this.scratch = at;
-    this.bytes = at + scratchFloats * 4;
-  }
-
-  private readonly bytes: number;
-
-  static create(mats: Mat[], scratchFloats: number): SimdArena | null {
-    const k = simdKernels();
-    if (!k) return null;
-    const dp = Math.ceil(mats[0].cols / 4) * 4;
-    const bytes = mats.reduce((s, m) => s + m.rows * dp * 4, 0) + scratchFloats * 4;
-    return bytes > MAX_BYTES ? null : new SimdArena(k, mats, scratchFloats);
-  }
-
-  bind(): Exports {
-    if (SimdArena.owner === this) return this.k;
-    const mem = this.k.memory;
-    const need = Math.ceil(this.bytes / 65536) - mem.buffer.byteLength / 65536;
-    if (need > 0) mem.grow(need);
-    this.f32 = new Float32Array(mem.buffer);
-    const { dp } = this;
-    this.mats.forEach((m, j) => {
-      const b = this.offsets[j] / 4;
-      if (dp === m.cols) this.f32.set(m.data, b);
-      else for (let i = 0; i < m.rows; i++) {
-        this.f32.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), b + i * dp);
-        this.f32.fill(0, b + i * dp + m.cols, b + (i + 1) * dp);
+/** The same kernels as plain loops over a Float32Array view of the memory (float32 sums, like f32x4). */
+export function jsKernels(view: () => Float32Array): Kernels {
+  return {
+    rowdots(A, m, lda, B, r, ldb, len, out, ldo, acc) {
+      const f = view();
+      const a = A >>> 2, b = B >>> 2, o = out >>> 2;
+      for (let i = 0; i < m; i++) {
+        for (let t = 0; t < r; t++) {
+          let s = 0;
+          const ai = a + i * lda, bt = b + t * ldb;
+          for (let k = 0; k < len; k++) s = Math.fround(s + Math.fround(f[ai + k] * f[bt + k]));
+          const at = o + i * ldo + t;
+          f[at] = acc ? f[at] + s : s;
+        }
       }
-    });
-    SimdArena.owner = this;
-    return this.k;
-  }
-}
-
-/** Row dots and weighted row sums over resident matrices, with the JS-facing copies. */
-export class SimdRows {
-  private constructor(private readonly arena: SimdArena, private readonly mats: Mat[]) {}
-
-  static create(mats: Mat[]): SimdRows | null {
-    const n = Math.max(...mats.map((m) => m.rows));
-    const dp = Math.ceil(mats[0].cols / 4) * 4;
-    const arena = SimdArena.create(mats, 2 * dp + 2 * n);
-    return arena ? new SimdRows(arena, mats) : null;
-  }
-
-  /** out[i] = X_j,i · v. */
-  dots(j: number, v: ArrayLike<number>, out: Float64Array): Float64Array {
-    const k = this.arena.bind();
-    const { f32, dp, scratch } = this.arena;
-    const m = this.mats[j];
-    const V = scratch, O = scratch + 2 * dp * 4;
-    f32.fill(0, V / 4, V / 4 + dp);
-    for (let q = 0; q < m.cols; q++) f32[V / 4 + q] = v[q];
-    k.dot1(this.arena.offsets[j], m.rows, dp, V, O);
-    for (let i = 0; i < m.rows; i++) out[i] = f32[O / 4 + i];
-    return out;
-  }
-
-  /** out += X_jᵀ c. */
-  addRowsT(j: number, c: ArrayLike<number>, out: Float64Array): Float64Array {
-    const k = this.arena.bind();
-    const { f32, dp, scratch } = this.arena;
-    const m = this.mats[j];
-    const G = scratch + dp * 4, C = scratch + 2 * dp * 4 + m.rows * 4;
-    for (let i = 0; i < m.rows; i++) f32[C / 4 + i] = c[i];
-    f32.fill(0, G / 4, G / 4 + dp);
-    k.axpy1(this.arena.offsets[j], m.rows, dp, C, G);
-    for (let q = 0; q < m.cols; q++) out[q] += f32[G / 4 + q];
-    return out;
-  }
+    },
+    addrows(X, n, ldx, len, C, G) {
+      const f = view();
+      const x = X >>> 2, c = C >>> 2, g = G >>> 2;
+      for (let i = 0; i < n; i++) {
+        const w = f[c + i];
+        if (w === 0) continue;
+        for (let k = 0, o = x + i * ldx; k < len; k++) f[g + k] += w * f[o + k];
+      }
+    },
+    gram1(X, n, ldx, len, V, shift, scale, G, proj) {
+      const f = view();
+      const x = X >>> 2, v = V >>> 2, g = G >>> 2, p = proj >>> 2;
+      for (let i = 0; i < n; i++) {
+        const o = x + i * ldx;
+        let s = 0;
+        for (let k = 0; k < len; k++) s = Math.fround(s + Math.fround(f[o + k] * f[v + k]));
+        const w = Math.fround((s - shift) * scale);
+        f[p + i] = w;
+        for (let k = 0; k < len; k++) f[g + k] += w * f[o + k];
+      }
+    },
+    transpose(X, n, ldx, len, XT, ldt) {
+      const f = view();
+      const x = X >>> 2, xt = XT >>> 2;
+      for (let i = 0; i < n; i++) for (let k = 0; k < len; k++) f[xt + k * ldt + i] = f[x + i * ldx + k];
+    },
+    sub(X, Y, Z, len) {
+      const f = view();
+      const x = X >>> 2, y = Y >>> 2, z = Z >>> 2;
+      for (let k = 0; k < len; k++) f[z + k] = f[x + k] - f[y + k];
+    },
+    splitsign(X, n, ldx, len, S, lds) {
+      const f = view();
+      for (let i = 0; i < n; i++) {
+        const x = (X >>> 2) + i * ldx, s = (S >>> 2) + i * lds;
+        for (let k = 0; k < len; k++) {
+          const v = f[x + k];
+          f[s + k] = v > 0 ? v : 0;
+          f[s + len + k] = v < 0 ? -v : 0;
+        }
+      }
+    },
+    affine(X, n, ldx, len, M, s, Y, ldy) {
+      const f = view();
+      const m = M >>> 2, sc = Math.fround(s);
+      for (let i = 0; i < n; i++) {
+        const x = (X >>> 2) + i * ldx, y = (Y >>> 2) + i * ldy;
+        for (let k = 0; k < len; k++) f[y + k] = Math.fround(Math.fround(f[x + k] - f[m + k]) * sc);
+      }
+    },
+  };
 }

@@ -1,17 +1,44 @@
 /**
- * The probe library's public types: the method and normalisation names used by the API and
- * the CLI, the contrast-pair input, and the report shapes the workers store. Metrics are
- * snake_case because they become Postgres columns.
+ * The probe library's public types, and the one definition of the method and normalisation
+ * names used by the API, the CLI and the workers. Each method's options (defaults, bounds)
+ * are declared by the method's own file and collected in registry.ts; this file defines
+ * their shape. Metrics are snake_case because they become Postgres columns.
  */
 import type { Mat } from '../tensor.ts';
 
 export type MethodName = 'ccs' | 'crc' | 'pca' | 'kmeans' | 'nmf' | 'random' | 'vinc' | 'lr' | 'mass-mean';
 export const METHODS: readonly MethodName[] = ['ccs', 'crc', 'pca', 'kmeans', 'nmf', 'random', 'vinc', 'lr', 'mass-mean'];
-/** Methods that never look at labels (everything but the supervised ceilings). */
-export const UNSUPERVISED: ReadonlySet<MethodName> = new Set(METHODS.filter((m) => m !== 'lr' && m !== 'mass-mean'));
 
 export type NormalizeMode = 'none' | 'center' | 'burns' | 'elk' | 'cluster';
 export const NORMALIZE_MODES: readonly NormalizeMode[] = ['none', 'center', 'burns', 'elk', 'cluster'];
+
+/**
+ * One option of a method, shaped like a JSON Schema property so an API can validate
+ * `method_options` with it directly. Every number is bounded. `default_by` gives defaults
+ * that depend on another option (e.g. ccs `epochs`: 100 for lbfgs, 1000 for adam).
+ */
+export type OptionSpec =
+  | {
+    type: 'integer' | 'number';
+    default: number;
+    default_by?: { option: string; values: Record<string, number> };
+    minimum: number;
+    maximum: number;
+    /** True when the minimum itself is not allowed (a learning rate > 0). */
+    exclusive_minimum?: boolean;
+    description: string;
+  }
+  | { type: 'string'; enum: readonly string[]; default: string; description: string };
+
+export type OptionSchema = Readonly<Record<string, OptionSpec>>;
+
+/** What the registry lists for a method (registry.ts `methodCatalog()`). */
+export interface MethodInfo {
+  name: MethodName;
+  supervised: boolean;
+  summary: string;
+  options: OptionSchema;
+}
 
 /** n contrast pairs: row i of `pos` is x_i^+ (the "yes" completion), row i of `neg` is x_i^-. */
 export interface ContrastData {
@@ -21,6 +48,28 @@ export interface ContrastData {
   labels?: Int8Array;
   /** Prompt template of each row (Burns normalises per template). */
   templates?: Int32Array;
+}
+
+/** Fit several methods on one split, sharing the work they have in common (context.ts). */
+export interface FitMethodsRequest {
+  methods: readonly MethodName[];
+  /** Per-method options (validated against each method's schema). */
+  options?: Partial<Record<MethodName, Record<string, unknown>>>;
+  normalize: NormalizeMode;
+  seed: number;
+  train: ContrastData;
+  test?: ContrastData;
+  /** Labelled training examples used to pick the sign for `accuracy_signed` (default 8). */
+  signK?: number;
+  /** Bootstrap resamples for the confidence intervals (default 1000; 0 disables). */
+  bootstrap?: number;
+  /** Normalise the test split with its own statistics, as the papers' code does. */
+  transductive?: boolean;
+  /**
+   * Threads for the kernels of these fits (default 1). A worker already running one fit
+   * unit per core keeps 1; a single large fit on an idle machine can use the cores.
+   */
+  threads?: number;
 }
 
 export interface FitRequest {
@@ -36,6 +85,7 @@ export interface FitRequest {
   bootstrap?: number;
   /** Normalise the test split with its own statistics, as the papers' code does. */
   transductive?: boolean;
+  threads?: number;
 }
 
 export interface Metrics {
@@ -88,6 +138,7 @@ export interface SerializedProbe {
 export interface FitReport {
   method: MethodName;
   seed: number;
+  /** This method's fit; shared work (normalisation, differences, …) counts for the first fit that needs it. */
   fit_seconds: number;
   probe: SerializedProbe;
   /** Unit direction in the normalised activation space, for |cosine| agreement. */
@@ -95,7 +146,10 @@ export interface FitReport {
   train: Metrics;
   test: Metrics | null;
   /** ccs: every restart's final loss and (oracle-sign, train) accuracy. */
-  restarts?: { loss: number; accuracy: number | null }[];
+  /** ccs: every restart's final loss, (oracle-sign, train) accuracy, iterations and p̃ on the training pairs (for callers that score partial labels themselves). */
+  restarts?: { loss: number; accuracy: number | null; iterations: number; train_scores: Float64Array }[];
   /** p̃ on the test set (train set when there is no test set), in [0, 1]. */
   test_scores: Float64Array;
+  /** The per-side probabilities behind test_scores (p̃ = ½(p⁺ + 1 − p⁻)). */
+  test_sides: { pPos: Float64Array; pNeg: Float64Array };
 }

@@ -16,7 +16,7 @@ import { METHODS } from '../../lib/probe/index.ts';
 import { mostSpecific } from '../../http/plugins/errors.ts';
 import { mulberry32 } from '../support/rng.ts';
 
-test('openapi.yaml bounds every method option exactly as lib/probe/options.ts does', () => {
+test('openapi.yaml bounds every method option exactly as the estimators declare (lib/probe/options.ts)', () => {
   const spec = loadSpec();
   const schema = deref(spec.components.schemas.JobRequest).properties.method_options;
   assert.equal(schema.additionalProperties, false);
@@ -42,7 +42,7 @@ test('openapi.yaml bounds every method option exactly as lib/probe/options.ts do
 
 test('validateMethodOptions names the option, its bounds and the value', () => {
   assert.throws(() => validateMethodOptions('ccs', { epochs: 1e12 }), /method_options\.ccs\.epochs must be an integer in \[1, 10000\], got 1000000000000/);
-  assert.throws(() => validateMethodOptions('lr', { C: 0 }), /C must be a number in \(0, 1000000\]/);
+  assert.throws(() => validateMethodOptions('lr', { C: 0 }), /C must be a number in \[0\.000001, 1000000\]/);
   assert.throws(() => validateMethodOptions('ccs', { optimizer: 'sgd' }), /one of lbfgs, adam/);
   assert.throws(() => validateMethodOptions('pca', { restarts: 2 }), /no option "restarts"/);
   validateMethodOptions('ccs', { restarts: 100, epochs: 10_000, lr: 10, clusters: 64 });

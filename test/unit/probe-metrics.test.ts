@@ -62,6 +62,16 @@ test('bootstrap CIs bracket the estimate and are reproducible', () => {
   assert.ok(a.accuracy[1] - a.accuracy[0] < 0.2);
 });
 
+test('bootstrap from shared resample counts equals drawing them (ties included)', async () => {
+  const { resampleCounts } = await import('../../lib/probe/metrics.ts');
+  const r = rngFor(4, 'b');
+  const scores = Array.from({ length: 150 }, () => Math.round(r.next() * 12) / 12); // many ties
+  const targets = scores.map((s) => (r.next() < s ? 1 : 0));
+  const drawn = bootstrapCi(scores, targets, 300, rngFor(6, 'x'));
+  const shared = bootstrapCi(scores, targets, 300, rngFor(0, 'unused'), resampleCounts(150, 300, rngFor(6, 'x')));
+  assert.deepEqual(shared, drawn);
+});
+
 test('fitAndEvaluate fills every metric; label-dependent ones are null without labels', () => {
   const train = pairs(120, 6, 1);
   const test = pairs(80, 6, 2);
@@ -123,17 +133,23 @@ test('bad input throws ProbeInputError with a one-line message', () => {
 
 test('the WebAssembly SIMD CCS objective matches the JS loops', async () => {
   const { ccsObjective } = await import('../../lib/probe/ccs.ts');
-  const { simdKernels } = await import('../../lib/probe/simd.ts');
-  assert.ok(simdKernels(), 'WebAssembly SIMD should load on Node 20');
+  const { kernelModule } = await import('../../lib/probe/simd.ts');
+  const { Workspace } = await import('../../lib/probe/workspace.ts');
+  assert.ok(kernelModule(), 'WebAssembly SIMD should load on Node 20');
   const data = pairs(37, 7, 8); // d not a multiple of 4: exercises the zero padding
   const r = rngFor(2, 'theta');
   const xs = Array.from({ length: 6 }, () => Float64Array.from({ length: 8 }, () => r.normal()));
+  const input = (kernels: 'auto' | 'js') => {
+    const ws = new Workspace({ kernels });
+    const sides = ws.upload([data.pos, data.neg]);
+    return { ws, n: 37, d: 7, sides, sidesT: () => ws.transpose(sides), gram: () => ws.gram(sides) };
+  };
   for (const loss of ['burns', 'symmetric'] as const) {
     const gj = xs.map(() => new Float64Array(8));
     const gs = xs.map(() => new Float64Array(8));
     const which = [0, 2, 3, 4, 5];
-    const fj = ccsObjective(data.pos, data.neg, loss, 0.01, false)(xs, which, gj);
-    const fs = ccsObjective(data.pos, data.neg, loss, 0.01, true)(xs, which, gs);
+    const fj = ccsObjective(input('js'), loss, 0.01, 4)(xs, which, gj);
+    const fs = ccsObjective(input('auto'), loss, 0.01, 4)(xs, which, gs);
     for (const j of which) {
       assert.ok(Math.abs(fj[j] - fs[j]) < 1e-5, `loss ${fj[j]} vs ${fs[j]}`);
       for (let k = 0; k < 8; k++) assert.ok(Math.abs(gj[j][k] - gs[j][k]) < 1e-5, `grad ${k}: ${gj[j][k]} vs ${gs[j][k]}`);

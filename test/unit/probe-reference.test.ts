@@ -56,6 +56,17 @@ test('k-means partition agrees ≥ 99% with scikit-learn KMeans', () => {
   assert.ok(Math.abs(km.inertia - ref.kmeans_inertia) / ref.kmeans_inertia < 1e-3, `inertia ${km.inertia} vs ${ref.kmeans_inertia}`);
 });
 
+test('2-means with the n_init runs in lockstep ends where the runs one after another end', async () => {
+  const { Workspace } = await import('../../lib/probe/workspace.ts');
+  const ws = new Workspace();
+  const X = ws.upload([delta]);
+  const dots = (vs: Float64Array[], outs: Float64Array[]) => ws.dotsMany(X, vs, outs);
+  const lockstep = kmeansFit(delta, 2, rngFor(5, 'km'), { nInit: 10, dots, rowSums: (c, out) => ws.addRowsT(X, c, out) });
+  const sequential = kmeansFit(delta, 2, rngFor(5, 'km'), { nInit: 10, dots });
+  assert.ok(Math.abs(lockstep.inertia - sequential.inertia) <= 1e-6 * sequential.inertia, `${lockstep.inertia} vs ${sequential.inertia}`);
+  assert.deepEqual(Array.from(lockstep.labels), Array.from(sequential.labels));
+});
+
 test('NMF reconstruction error within 2% of scikit-learn at the same iteration budget', () => {
   for (const budget of [50, 200]) {
     const fit = nmfFit(delta, { maxIter: budget, tol: 1e-4 }, rngFor(0, 'nmf'));

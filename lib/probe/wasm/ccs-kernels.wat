@@ -1,176 +1,333 @@
-;; SIMD kernels for CCS with four restarts at a time (f32x4 lanes along the feature axis).
-;; Source of truth for ccs-kernels.wasm.ts; rebuild with lib/probe/wasm/build.sh (wabt's wat2wasm).
-;; Layout (byte offsets, f32): P and N are n rows of dp floats (dp a multiple of 4, zero padded);
-;; T and G hold four vectors of dp floats back to back; outputs and coefficients are n×4.
+;; SIMD kernels (f32x4) for the passes over the activations. Source of truth for
+;; ccs-kernels.wasm.ts; rebuild with `npm run build:wasm` (lib/probe/wasm/build.ts, npm wabt).
+;; Pointers are byte offsets into the imported (shared) memory; lengths and leading
+;; dimensions are in floats. Row lengths `len` are multiples of 4 (rows zero padded), so the
+;; f32x4 lanes run along the rows and every kernel reads its operands contiguously.
+;; The memory is shared so that worker threads can run the same kernels on disjoint rows.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
-  ;; outP[i][t] = P_i · T_t and outN[i][t] = N_i · T_t for every row i and restart t < 4.
-  (func (export "forward4") (param $P i32) (param $N i32) (param $T i32) (param $n i32) (param $dp i32) (param $outP i32) (param $outN i32)
-    (local $i i32) (local $kb i32) (local $stride i32) (local $rowP i32) (local $rowN i32) (local $op i32) (local $on i32)
-    (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32)
-    (local $xp v128) (local $xn v128) (local $w v128) (local $ap0 v128) (local $an0 v128) (local $ap1 v128) (local $an1 v128) (local $ap2 v128) (local $an2 v128) (local $ap3 v128) (local $an3 v128)
-    (local.set $stride (i32.shl (local.get $dp) (i32.const 2)))
-    (local.set $t0 (local.get $T))
-    (local.set $t1 (i32.add (local.get $t0) (local.get $stride)))
-    (local.set $t2 (i32.add (local.get $t1) (local.get $stride)))
-    (local.set $t3 (i32.add (local.get $t2) (local.get $stride)))
-    (local.set $rowP (local.get $P))
-    (local.set $rowN (local.get $N))
-    (local.set $op (local.get $outP))
-    (local.set $on (local.get $outN))
-    (block $done
-      (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $ap0 (v128.const i32x4 0 0 0 0)) (local.set $an0 (v128.const i32x4 0 0 0 0))
-        (local.set $ap1 (v128.const i32x4 0 0 0 0)) (local.set $an1 (v128.const i32x4 0 0 0 0))
-        (local.set $ap2 (v128.const i32x4 0 0 0 0)) (local.set $an2 (v128.const i32x4 0 0 0 0))
-        (local.set $ap3 (v128.const i32x4 0 0 0 0)) (local.set $an3 (v128.const i32x4 0 0 0 0))
-        (local.set $kb (i32.const 0))
-        (block $kd
-          (loop $ks
-            (br_if $kd (i32.ge_u (local.get $kb) (local.get $stride)))
-            (local.set $xp (v128.load (i32.add (local.get $rowP) (local.get $kb))))
-            (local.set $xn (v128.load (i32.add (local.get $rowN) (local.get $kb))))
-            (local.set $w (v128.load (i32.add (local.get $t0) (local.get $kb))))
-            (local.set $ap0 (f32x4.add (local.get $ap0) (f32x4.mul (local.get $xp) (local.get $w))))
-            (local.set $an0 (f32x4.add (local.get $an0) (f32x4.mul (local.get $xn) (local.get $w))))
-            (local.set $w (v128.load (i32.add (local.get $t1) (local.get $kb))))
-            (local.set $ap1 (f32x4.add (local.get $ap1) (f32x4.mul (local.get $xp) (local.get $w))))
-            (local.set $an1 (f32x4.add (local.get $an1) (f32x4.mul (local.get $xn) (local.get $w))))
-            (local.set $w (v128.load (i32.add (local.get $t2) (local.get $kb))))
-            (local.set $ap2 (f32x4.add (local.get $ap2) (f32x4.mul (local.get $xp) (local.get $w))))
-            (local.set $an2 (f32x4.add (local.get $an2) (f32x4.mul (local.get $xn) (local.get $w))))
-            (local.set $w (v128.load (i32.add (local.get $t3) (local.get $kb))))
-            (local.set $ap3 (f32x4.add (local.get $ap3) (f32x4.mul (local.get $xp) (local.get $w))))
-            (local.set $an3 (f32x4.add (local.get $an3) (f32x4.mul (local.get $xn) (local.get $w))))
-            (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
-            (br $ks)))
-        (f32.store offset=0 (local.get $op) (f32.add (f32.add (f32x4.extract_lane 0 (local.get $ap0)) (f32x4.extract_lane 1 (local.get $ap0))) (f32.add (f32x4.extract_lane 2 (local.get $ap0)) (f32x4.extract_lane 3 (local.get $ap0)))))
-        (f32.store offset=0 (local.get $on) (f32.add (f32.add (f32x4.extract_lane 0 (local.get $an0)) (f32x4.extract_lane 1 (local.get $an0))) (f32.add (f32x4.extract_lane 2 (local.get $an0)) (f32x4.extract_lane 3 (local.get $an0)))))
-        (f32.store offset=4 (local.get $op) (f32.add (f32.add (f32x4.extract_lane 0 (local.get $ap1)) (f32x4.extract_lane 1 (local.get $ap1))) (f32.add (f32x4.extract_lane 2 (local.get $ap1)) (f32x4.extract_lane 3 (local.get $ap1)))))
-        (f32.store offset=4 (local.get $on) (f32.add (f32.add (f32x4.extract_lane 0 (local.get $an1)) (f32x4.extract_lane 1 (local.get $an1))) (f32.add (f32x4.extract_lane 2 (local.get $an1)) (f32x4.extract_lane 3 (local.get $an1)))))
-        (f32.store offset=8 (local.get $op) (f32.add (f32.add (f32x4.extract_lane 0 (local.get $ap2)) (f32x4.extract_lane 1 (local.get $ap2))) (f32.add (f32x4.extract_lane 2 (local.get $ap2)) (f32x4.extract_lane 3 (local.get $ap2)))))
-        (f32.store offset=8 (local.get $on) (f32.add (f32.add (f32x4.extract_lane 0 (local.get $an2)) (f32x4.extract_lane 1 (local.get $an2))) (f32.add (f32x4.extract_lane 2 (local.get $an2)) (f32x4.extract_lane 3 (local.get $an2)))))
-        (f32.store offset=12 (local.get $op) (f32.add (f32.add (f32x4.extract_lane 0 (local.get $ap3)) (f32x4.extract_lane 1 (local.get $ap3))) (f32.add (f32x4.extract_lane 2 (local.get $ap3)) (f32x4.extract_lane 3 (local.get $ap3)))))
-        (f32.store offset=12 (local.get $on) (f32.add (f32.add (f32x4.extract_lane 0 (local.get $an3)) (f32x4.extract_lane 1 (local.get $an3))) (f32.add (f32x4.extract_lane 2 (local.get $an3)) (f32x4.extract_lane 3 (local.get $an3)))))
-        (local.set $rowP (i32.add (local.get $rowP) (local.get $stride)))
-        (local.set $rowN (i32.add (local.get $rowN) (local.get $stride)))
-        (local.set $op (i32.add (local.get $op) (i32.const 16)))
-        (local.set $on (i32.add (local.get $on) (i32.const 16)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $rows))))
+  (func $hsum (param $v v128) (result f32)
+    (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+             (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
-  ;; G_t += Σ_i CP[i][t]·P_i + CN[i][t]·N_i for t < 4 (G zeroed by the caller).
-  (func (export "backward4") (param $P i32) (param $N i32) (param $G i32) (param $n i32) (param $dp i32) (param $CP i32) (param $CN i32)
-    (local $i i32) (local $kb i32) (local $stride i32) (local $rowP i32) (local $rowN i32) (local $cp i32) (local $cn i32) (local $a i32)
-    (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32)
-    (local $xp v128) (local $xn v128) (local $c0 v128) (local $e0 v128) (local $c1 v128) (local $e1 v128) (local $c2 v128) (local $e2 v128) (local $c3 v128) (local $e3 v128)
-    (local.set $stride (i32.shl (local.get $dp) (i32.const 2)))
-    (local.set $t0 (local.get $G))
-    (local.set $t1 (i32.add (local.get $t0) (local.get $stride)))
-    (local.set $t2 (i32.add (local.get $t1) (local.get $stride)))
-    (local.set $t3 (i32.add (local.get $t2) (local.get $stride)))
-    (local.set $rowP (local.get $P))
-    (local.set $rowN (local.get $N))
-    (local.set $cp (local.get $CP))
-    (local.set $cn (local.get $CN))
-    (block $done
-      (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $c0 (f32x4.splat (f32.load offset=0 (local.get $cp))))
-        (local.set $e0 (f32x4.splat (f32.load offset=0 (local.get $cn))))
-        (local.set $c1 (f32x4.splat (f32.load offset=4 (local.get $cp))))
-        (local.set $e1 (f32x4.splat (f32.load offset=4 (local.get $cn))))
-        (local.set $c2 (f32x4.splat (f32.load offset=8 (local.get $cp))))
-        (local.set $e2 (f32x4.splat (f32.load offset=8 (local.get $cn))))
-        (local.set $c3 (f32x4.splat (f32.load offset=12 (local.get $cp))))
-        (local.set $e3 (f32x4.splat (f32.load offset=12 (local.get $cn))))
-        (local.set $kb (i32.const 0))
-        (block $kd
-          (loop $ks
-            (br_if $kd (i32.ge_u (local.get $kb) (local.get $stride)))
-            (local.set $xp (v128.load (i32.add (local.get $rowP) (local.get $kb))))
-            (local.set $xn (v128.load (i32.add (local.get $rowN) (local.get $kb))))
-            (local.set $a (i32.add (local.get $t0) (local.get $kb)))
-            (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a))
-              (f32x4.add (f32x4.mul (local.get $c0) (local.get $xp)) (f32x4.mul (local.get $e0) (local.get $xn)))))
-            (local.set $a (i32.add (local.get $t1) (local.get $kb)))
-            (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a))
-              (f32x4.add (f32x4.mul (local.get $c1) (local.get $xp)) (f32x4.mul (local.get $e1) (local.get $xn)))))
-            (local.set $a (i32.add (local.get $t2) (local.get $kb)))
-            (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a))
-              (f32x4.add (f32x4.mul (local.get $c2) (local.get $xp)) (f32x4.mul (local.get $e2) (local.get $xn)))))
-            (local.set $a (i32.add (local.get $t3) (local.get $kb)))
-            (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a))
-              (f32x4.add (f32x4.mul (local.get $c3) (local.get $xp)) (f32x4.mul (local.get $e3) (local.get $xn)))))
-            (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
-            (br $ks)))
-        (local.set $rowP (i32.add (local.get $rowP) (local.get $stride)))
-        (local.set $rowN (i32.add (local.get $rowN) (local.get $stride)))
-        (local.set $cp (i32.add (local.get $cp) (i32.const 16)))
-        (local.set $cn (i32.add (local.get $cn) (i32.const 16)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $rows))))
+  ;; out[o] = s, or out[o] += s when $acc.
+  (func $put (param $o i32) (param $s f32) (param $acc i32)
+    (if (local.get $acc)
+      (then (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (local.get $s))))
+      (else (f32.store (local.get $o) (local.get $s)))))
 
-  ;; out[i] = X_i · V for every row (four f32x4 accumulators for instruction-level parallelism).
-  (func (export "dot1") (param $X i32) (param $n i32) (param $dp i32) (param $V i32) (param $out i32)
-    (local $i i32) (local $kb i32) (local $stride i32) (local $row i32) (local $o i32) (local $end16 i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $s v128)
-    (local.set $stride (i32.shl (local.get $dp) (i32.const 2)))
-    (local.set $end16 (i32.and (local.get $stride) (i32.const -64)))
-    (local.set $row (local.get $X))
-    (local.set $o (local.get $out))
+  ;; A 2 × 4 tile of row dots: rows a0, a1 of A against rows b, b+ldb, b+2ldb, b+3ldb of B.
+  ;; Eight accumulators and three operands fit the sixteen vector registers.
+  (func $tile4 (param $a0 i32) (param $a1 i32) (param $b i32) (param $ldb i32) (param $lenb i32)
+               (param $o0 i32) (param $o1 i32) (param $two i32) (param $acc i32)
+    (local $kb i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)
+    (local $x0 v128) (local $x1 v128) (local $w v128)
+    (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128)
+    (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128)
+    (local.set $b1 (i32.add (local.get $b) (local.get $ldb)))
+    (local.set $b2 (i32.add (local.get $b1) (local.get $ldb)))
+    (local.set $b3 (i32.add (local.get $b2) (local.get $ldb)))
     (block $done
-      (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
-        (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
-        (local.set $kb (i32.const 0))
-        (block $kd
-          (loop $ks
-            (br_if $kd (i32.ge_u (local.get $kb) (local.get $end16)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $kb))) (v128.load (i32.add (local.get $V) (local.get $kb))))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (i32.add (local.get $row) (local.get $kb))) (v128.load offset=16 (i32.add (local.get $V) (local.get $kb))))))
-            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load offset=32 (i32.add (local.get $row) (local.get $kb))) (v128.load offset=32 (i32.add (local.get $V) (local.get $kb))))))
-            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=48 (i32.add (local.get $row) (local.get $kb))) (v128.load offset=48 (i32.add (local.get $V) (local.get $kb))))))
-            (local.set $kb (i32.add (local.get $kb) (i32.const 64)))
-            (br $ks)))
-        (block $td
-          (loop $ts
-            (br_if $td (i32.ge_u (local.get $kb) (local.get $stride)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $kb))) (v128.load (i32.add (local.get $V) (local.get $kb))))))
-            (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
-            (br $ts)))
-        (local.set $s (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3))))
-        (f32.store (local.get $o) (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s)) (f32x4.extract_lane 1 (local.get $s)))
-                                          (f32.add (f32x4.extract_lane 2 (local.get $s)) (f32x4.extract_lane 3 (local.get $s)))))
-        (local.set $row (i32.add (local.get $row) (local.get $stride)))
-        (local.set $o (i32.add (local.get $o) (i32.const 4)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $rows))))
+      (loop $k
+        (br_if $done (i32.ge_u (local.get $kb) (local.get $lenb)))
+        (local.set $x0 (v128.load (i32.add (local.get $a0) (local.get $kb))))
+        (local.set $x1 (v128.load (i32.add (local.get $a1) (local.get $kb))))
+        (local.set $w (v128.load (i32.add (local.get $b) (local.get $kb))))
+        (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $x0) (local.get $w))))
+        (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $x1) (local.get $w))))
+        (local.set $w (v128.load (i32.add (local.get $b1) (local.get $kb))))
+        (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $x0) (local.get $w))))
+        (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $x1) (local.get $w))))
+        (local.set $w (v128.load (i32.add (local.get $b2) (local.get $kb))))
+        (local.set $s02 (f32x4.add (local.get $s02) (f32x4.mul (local.get $x0) (local.get $w))))
+        (local.set $s12 (f32x4.add (local.get $s12) (f32x4.mul (local.get $x1) (local.get $w))))
+        (local.set $w (v128.load (i32.add (local.get $b3) (local.get $kb))))
+        (local.set $s03 (f32x4.add (local.get $s03) (f32x4.mul (local.get $x0) (local.get $w))))
+        (local.set $s13 (f32x4.add (local.get $s13) (f32x4.mul (local.get $x1) (local.get $w))))
+        (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+        (br $k)))
+    (call $put (local.get $o0) (call $hsum (local.get $s00)) (local.get $acc))
+    (call $put (i32.add (local.get $o0) (i32.const 4)) (call $hsum (local.get $s01)) (local.get $acc))
+    (call $put (i32.add (local.get $o0) (i32.const 8)) (call $hsum (local.get $s02)) (local.get $acc))
+    (call $put (i32.add (local.get $o0) (i32.const 12)) (call $hsum (local.get $s03)) (local.get $acc))
+    (if (local.get $two)
+      (then
+        (call $put (local.get $o1) (call $hsum (local.get $s10)) (local.get $acc))
+        (call $put (i32.add (local.get $o1) (i32.const 4)) (call $hsum (local.get $s11)) (local.get $acc))
+        (call $put (i32.add (local.get $o1) (i32.const 8)) (call $hsum (local.get $s12)) (local.get $acc))
+        (call $put (i32.add (local.get $o1) (i32.const 12)) (call $hsum (local.get $s13)) (local.get $acc)))))
 
-  ;; G += Σ_i C[i] · X_i (G zeroed by the caller); rows with C[i] = 0 are skipped.
-  (func (export "axpy1") (param $X i32) (param $n i32) (param $dp i32) (param $C i32) (param $G i32)
-    (local $i i32) (local $kb i32) (local $stride i32) (local $row i32) (local $a i32) (local $c f32) (local $cv v128)
-    (local.set $stride (i32.shl (local.get $dp) (i32.const 2)))
-    (local.set $row (local.get $X))
+  ;; A 2 × 2 tile (the remainder of r after the 2 × 4 tiles).
+  (func $tile2 (param $a0 i32) (param $a1 i32) (param $b i32) (param $ldb i32) (param $lenb i32)
+               (param $o0 i32) (param $o1 i32) (param $two i32) (param $acc i32)
+    (local $kb i32) (local $b1 i32)
+    (local $x0 v128) (local $x1 v128) (local $w v128) (local $v v128)
+    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128)
+    (local.set $b1 (i32.add (local.get $b) (local.get $ldb)))
     (block $done
+      (loop $k
+        (br_if $done (i32.ge_u (local.get $kb) (local.get $lenb)))
+        (local.set $x0 (v128.load (i32.add (local.get $a0) (local.get $kb))))
+        (local.set $x1 (v128.load (i32.add (local.get $a1) (local.get $kb))))
+        (local.set $w (v128.load (i32.add (local.get $b) (local.get $kb))))
+        (local.set $v (v128.load (i32.add (local.get $b1) (local.get $kb))))
+        (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $x0) (local.get $w))))
+        (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $x1) (local.get $w))))
+        (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $x0) (local.get $v))))
+        (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $x1) (local.get $v))))
+        (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+        (br $k)))
+    (call $put (local.get $o0) (call $hsum (local.get $s00)) (local.get $acc))
+    (call $put (i32.add (local.get $o0) (i32.const 4)) (call $hsum (local.get $s01)) (local.get $acc))
+    (if (local.get $two)
+      (then
+        (call $put (local.get $o1) (call $hsum (local.get $s10)) (local.get $acc))
+        (call $put (i32.add (local.get $o1) (i32.const 4)) (call $hsum (local.get $s11)) (local.get $acc)))))
+
+  ;; A 2 × 1 tile; two accumulators per row for instruction-level parallelism.
+  (func $tile1 (param $a0 i32) (param $a1 i32) (param $b i32) (param $lenb i32)
+               (param $o0 i32) (param $o1 i32) (param $two i32) (param $acc i32)
+    (local $kb i32) (local $w v128)
+    (local $s0 v128) (local $s1 v128) (local $t0 v128) (local $t1 v128)
+    (block $done
+      (loop $k
+        (br_if $done (i32.ge_u (local.get $kb) (local.get $lenb)))
+        (local.set $w (v128.load (i32.add (local.get $b) (local.get $kb))))
+        (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load (i32.add (local.get $a0) (local.get $kb))) (local.get $w))))
+        (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (v128.load (i32.add (local.get $a1) (local.get $kb))) (local.get $w))))
+        (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+        (br_if $done (i32.ge_u (local.get $kb) (local.get $lenb)))
+        (local.set $w (v128.load (i32.add (local.get $b) (local.get $kb))))
+        (local.set $t0 (f32x4.add (local.get $t0) (f32x4.mul (v128.load (i32.add (local.get $a0) (local.get $kb))) (local.get $w))))
+        (local.set $t1 (f32x4.add (local.get $t1) (f32x4.mul (v128.load (i32.add (local.get $a1) (local.get $kb))) (local.get $w))))
+        (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+        (br $k)))
+    (call $put (local.get $o0) (call $hsum (f32x4.add (local.get $s0) (local.get $t0))) (local.get $acc))
+    (if (local.get $two)
+      (then (call $put (local.get $o1) (call $hsum (f32x4.add (local.get $s1) (local.get $t1))) (local.get $acc)))))
+
+  ;; out[i·ldo + t] = A_i[0:len] · B_t[0:len] (or += when $acc) for i < m, t < r: the GEMM
+  ;; A Bᵀ, two rows of A against four rows of B at a time. Every restart of CCS (the rows of
+  ;; B) shares one read of A. An odd last row of A is paired with itself and stored once.
+  (func (export "rowdots") (param $A i32) (param $m i32) (param $lda i32) (param $B i32) (param $r i32) (param $ldb i32)
+                           (param $len i32) (param $out i32) (param $ldo i32) (param $acc i32)
+    (local $i i32) (local $t i32) (local $a0 i32) (local $a1 i32) (local $o0 i32) (local $o1 i32) (local $two i32)
+    (local $ldab i32) (local $ldbb i32) (local $ldob i32) (local $lenb i32)
+    (local.set $ldab (i32.shl (local.get $lda) (i32.const 2)))
+    (local.set $ldbb (i32.shl (local.get $ldb) (i32.const 2)))
+    (local.set $ldob (i32.shl (local.get $ldo) (i32.const 2)))
+    (local.set $lenb (i32.shl (local.get $len) (i32.const 2)))
+    (block $rows_done
       (loop $rows
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $c (f32.load (i32.add (local.get $C) (i32.shl (local.get $i) (i32.const 2)))))
-        (if (f32.ne (local.get $c) (f32.const 0))
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $m)))
+        (local.set $a0 (i32.add (local.get $A) (i32.mul (local.get $i) (local.get $ldab))))
+        (local.set $o0 (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $ldob))))
+        (local.set $two (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $m)))
+        (local.set $a1 (select (i32.add (local.get $a0) (local.get $ldab)) (local.get $a0) (local.get $two)))
+        (local.set $o1 (i32.add (local.get $o0) (local.get $ldob)))
+        (local.set $t (i32.const 0))
+        (block $t4_done
+          (loop $t4
+            (br_if $t4_done (i32.gt_u (i32.add (local.get $t) (i32.const 4)) (local.get $r)))
+            (call $tile4 (local.get $a0) (local.get $a1) (i32.add (local.get $B) (i32.mul (local.get $t) (local.get $ldbb))) (local.get $ldbb) (local.get $lenb)
+              (i32.add (local.get $o0) (i32.shl (local.get $t) (i32.const 2))) (i32.add (local.get $o1) (i32.shl (local.get $t) (i32.const 2))) (local.get $two) (local.get $acc))
+            (local.set $t (i32.add (local.get $t) (i32.const 4)))
+            (br $t4)))
+        (if (i32.le_u (i32.add (local.get $t) (i32.const 2)) (local.get $r))
           (then
-            (local.set $cv (f32x4.splat (local.get $c)))
+            (call $tile2 (local.get $a0) (local.get $a1) (i32.add (local.get $B) (i32.mul (local.get $t) (local.get $ldbb))) (local.get $ldbb) (local.get $lenb)
+              (i32.add (local.get $o0) (i32.shl (local.get $t) (i32.const 2))) (i32.add (local.get $o1) (i32.shl (local.get $t) (i32.const 2))) (local.get $two) (local.get $acc))
+            (local.set $t (i32.add (local.get $t) (i32.const 2)))))
+        (if (i32.lt_u (local.get $t) (local.get $r))
+          (then
+            (call $tile1 (local.get $a0) (local.get $a1) (i32.add (local.get $B) (i32.mul (local.get $t) (local.get $ldbb))) (local.get $lenb)
+              (i32.add (local.get $o0) (i32.shl (local.get $t) (i32.const 2))) (i32.add (local.get $o1) (i32.shl (local.get $t) (i32.const 2))) (local.get $two) (local.get $acc))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $rows))))
+
+  ;; G[0:len] += Σ_i C[i] · X_i[0:len], two rows per sweep over G so G is loaded and stored
+  ;; half as often; rows with C[i] = 0 cost nothing but the test.
+  (func (export "addrows") (param $X i32) (param $n i32) (param $ldx i32) (param $len i32) (param $C i32) (param $G i32)
+    (local $i i32) (local $kb i32) (local $ldxb i32) (local $lenb i32) (local $row i32) (local $g i32)
+    (local $c0 f32) (local $c1 f32) (local $v0 v128) (local $v1 v128)
+    (local.set $ldxb (i32.shl (local.get $ldx) (i32.const 2)))
+    (local.set $lenb (i32.shl (local.get $len) (i32.const 2)))
+    (local.set $row (local.get $X))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $c0 (f32.load (i32.add (local.get $C) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $c1 (if (result f32) (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $n))
+          (then (f32.load offset=4 (i32.add (local.get $C) (i32.shl (local.get $i) (i32.const 2)))))
+          (else (f32.const 0))))
+        (if (i32.or (f32.ne (local.get $c0) (f32.const 0)) (f32.ne (local.get $c1) (f32.const 0)))
+          (then
+            (local.set $v0 (f32x4.splat (local.get $c0)))
+            (local.set $v1 (f32x4.splat (local.get $c1)))
             (local.set $kb (i32.const 0))
-            (block $kd
-              (loop $ks
-                (br_if $kd (i32.ge_u (local.get $kb) (local.get $stride)))
-                (local.set $a (i32.add (local.get $G) (local.get $kb)))
-                (v128.store (local.get $a) (f32x4.add (v128.load (local.get $a)) (f32x4.mul (local.get $cv) (v128.load (i32.add (local.get $row) (local.get $kb))))))
-                (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
-                (br $ks)))))
-        (local.set $row (i32.add (local.get $row) (local.get $stride)))
+            (if (f32.ne (local.get $c1) (f32.const 0))
+              (then
+                (block $kd
+                  (loop $ks
+                    (br_if $kd (i32.ge_u (local.get $kb) (local.get $lenb)))
+                    (local.set $g (i32.add (local.get $G) (local.get $kb)))
+                    (v128.store (local.get $g) (f32x4.add (v128.load (local.get $g))
+                      (f32x4.add (f32x4.mul (local.get $v0) (v128.load (i32.add (local.get $row) (local.get $kb))))
+                                 (f32x4.mul (local.get $v1) (v128.load (i32.add (i32.add (local.get $row) (local.get $ldxb)) (local.get $kb)))))))
+                    (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+                    (br $ks))))
+              (else
+                (block $kd1
+                  (loop $ks1
+                    (br_if $kd1 (i32.ge_u (local.get $kb) (local.get $lenb)))
+                    (local.set $g (i32.add (local.get $G) (local.get $kb)))
+                    (v128.store (local.get $g) (f32x4.add (v128.load (local.get $g))
+                      (f32x4.mul (local.get $v0) (v128.load (i32.add (local.get $row) (local.get $kb))))))
+                    (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+                    (br $ks1)))))))
+        (local.set $row (i32.add (local.get $row) (i32.shl (local.get $ldxb) (i32.const 1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $rows))))
+
+  ;; The covariance operator's pass in one read of X: for each row, c_i = (X_i·V − shift)·scale,
+  ;; proj[i] = c_i, G += c_i X_i while the row is still in L1 (PCA, NMF's initialisation).
+  (func (export "gram1") (param $X i32) (param $n i32) (param $ldx i32) (param $len i32) (param $V i32)
+                         (param $shift f32) (param $scale f32) (param $G i32) (param $proj i32)
+    (local $i i32) (local $kb i32) (local $ldxb i32) (local $lenb i32) (local $row i32) (local $g i32)
+    (local $c f32) (local $cv v128) (local $s0 v128) (local $s1 v128)
+    (local.set $ldxb (i32.shl (local.get $ldx) (i32.const 2)))
+    (local.set $lenb (i32.shl (local.get $len) (i32.const 2)))
+    (local.set $row (local.get $X))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $s0 (v128.const i32x4 0 0 0 0))
+        (local.set $s1 (v128.const i32x4 0 0 0 0))
+        (local.set $kb (i32.const 0))
+        (block $dd
+          (loop $ds
+            (br_if $dd (i32.ge_u (local.get $kb) (local.get $lenb)))
+            (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $kb))) (v128.load (i32.add (local.get $V) (local.get $kb))))))
+            (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+            (br_if $dd (i32.ge_u (local.get $kb) (local.get $lenb)))
+            (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $kb))) (v128.load (i32.add (local.get $V) (local.get $kb))))))
+            (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+            (br $ds)))
+        (local.set $c (f32.mul (f32.sub (call $hsum (f32x4.add (local.get $s0) (local.get $s1))) (local.get $shift)) (local.get $scale)))
+        (f32.store (i32.add (local.get $proj) (i32.shl (local.get $i) (i32.const 2))) (local.get $c))
+        (local.set $cv (f32x4.splat (local.get $c)))
+        (local.set $kb (i32.const 0))
+        (block $ad
+          (loop $as
+            (br_if $ad (i32.ge_u (local.get $kb) (local.get $lenb)))
+            (local.set $g (i32.add (local.get $G) (local.get $kb)))
+            (v128.store (local.get $g) (f32x4.add (v128.load (local.get $g)) (f32x4.mul (local.get $cv) (v128.load (i32.add (local.get $row) (local.get $kb))))))
+            (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+            (br $as)))
+        (local.set $row (i32.add (local.get $row) (local.get $ldxb)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+
+  ;; XT[k·ldt + i] = X[i·ldx + k] for i < n, k < len (len a multiple of 4): 4 × 4 blocks moved
+  ;; with two rounds of shuffles, the last n mod 4 rows one value at a time.
+  (func (export "transpose") (param $X i32) (param $n i32) (param $ldx i32) (param $len i32) (param $XT i32) (param $ldt i32)
+    (local $i i32) (local $k i32) (local $ldxb i32) (local $ldtb i32) (local $src i32) (local $dst i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $ldxb (i32.shl (local.get $ldx) (i32.const 2)))
+    (local.set $ldtb (i32.shl (local.get $ldt) (i32.const 2)))
+    (block $blocks_done
+      (loop $blocks
+        (br_if $blocks_done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (local.set $k (i32.const 0))
+        (block $kd
+          (loop $ks
+            (br_if $kd (i32.ge_u (local.get $k) (local.get $len)))
+            (local.set $src (i32.add (i32.add (local.get $X) (i32.mul (local.get $i) (local.get $ldxb))) (i32.shl (local.get $k) (i32.const 2))))
+            (local.set $r0 (v128.load (local.get $src)))
+            (local.set $r1 (v128.load (i32.add (local.get $src) (local.get $ldxb))))
+            (local.set $r2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $ldxb) (i32.const 1)))))
+            (local.set $r3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $ldxb) (i32.const 3)))))
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+            (local.set $dst (i32.add (i32.add (local.get $XT) (i32.mul (local.get $k) (local.get $ldtb))) (i32.shl (local.get $i) (i32.const 2))))
+            (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $dst) (local.get $ldtb)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ldtb) (i32.const 1))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (v128.store (i32.add (local.get $dst) (i32.mul (local.get $ldtb) (i32.const 3))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $ks)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $blocks)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $k (i32.const 0))
+        (block $kd2
+          (loop $ks2
+            (br_if $kd2 (i32.ge_u (local.get $k) (local.get $len)))
+            (f32.store (i32.add (i32.add (local.get $XT) (i32.mul (local.get $k) (local.get $ldtb))) (i32.shl (local.get $i) (i32.const 2)))
+              (f32.load (i32.add (i32.add (local.get $X) (i32.mul (local.get $i) (local.get $ldxb))) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $ks2)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tail))))
+;; Z[k] = X[k] − Y[k] for k < len (len a multiple of 4): the pairs' differences δ from the
+  ;; resident sides, without a round trip through JS arrays.
+  (func (export "sub") (param $X i32) (param $Y i32) (param $Z i32) (param $len i32)
+    (local $kb i32) (local $lenb i32)
+    (local.set $lenb (i32.shl (local.get $len) (i32.const 2)))
+    (block $done
+      (loop $ks
+        (br_if $done (i32.ge_u (local.get $kb) (local.get $lenb)))
+        (v128.store (i32.add (local.get $Z) (local.get $kb))
+          (f32x4.sub (v128.load (i32.add (local.get $X) (local.get $kb))) (v128.load (i32.add (local.get $Y) (local.get $kb)))))
+        (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+        (br $ks))))
+
+  ;; S_i = [max(X_i, 0) | max(−X_i, 0)] (rows of 2·len floats, lds apart): the split-sign rows
+  ;; NMF factorises (activations are signed; this makes them non-negative losslessly).
+  (func (export "splitsign") (param $X i32) (param $n i32) (param $ldx i32) (param $len i32) (param $S i32) (param $lds i32)
+    (local $i i32) (local $kb i32) (local $lenb i32) (local $src i32) (local $dst i32) (local $v v128) (local $zero v128)
+    (local.set $lenb (i32.shl (local.get $len) (i32.const 2)))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $src (i32.add (local.get $X) (i32.shl (i32.mul (local.get $i) (local.get $ldx)) (i32.const 2))))
+        (local.set $dst (i32.add (local.get $S) (i32.shl (i32.mul (local.get $i) (local.get $lds)) (i32.const 2))))
+        (local.set $kb (i32.const 0))
+        (block $done
+          (loop $ks
+            (br_if $done (i32.ge_u (local.get $kb) (local.get $lenb)))
+            (local.set $v (v128.load (i32.add (local.get $src) (local.get $kb))))
+            (v128.store (i32.add (local.get $dst) (local.get $kb)) (f32x4.pmax (local.get $zero) (local.get $v)))
+            (v128.store (i32.add (i32.add (local.get $dst) (local.get $lenb)) (local.get $kb)) (f32x4.pmax (local.get $zero) (f32x4.neg (local.get $v))))
+            (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+            (br $ks)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+
+  ;; Y_i = (X_i − M)·s for i < n (rows ldx and ldy floats apart, len a multiple of 4; Y may be
+  ;; X): one normalisation group's centring and scaling, in place in the workspace.
+  (func (export "affine") (param $X i32) (param $n i32) (param $ldx i32) (param $len i32) (param $M i32) (param $s f32) (param $Y i32) (param $ldy i32)
+    (local $i i32) (local $kb i32) (local $lenb i32) (local $src i32) (local $dst i32) (local $sv v128)
+    (local.set $lenb (i32.shl (local.get $len) (i32.const 2)))
+    (local.set $sv (f32x4.splat (local.get $s)))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $src (i32.add (local.get $X) (i32.shl (i32.mul (local.get $i) (local.get $ldx)) (i32.const 2))))
+        (local.set $dst (i32.add (local.get $Y) (i32.shl (i32.mul (local.get $i) (local.get $ldy)) (i32.const 2))))
+        (local.set $kb (i32.const 0))
+        (block $done
+          (loop $ks
+            (br_if $done (i32.ge_u (local.get $kb) (local.get $lenb)))
+            (v128.store (i32.add (local.get $dst) (local.get $kb))
+              (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $src) (local.get $kb))) (v128.load (i32.add (local.get $M) (local.get $kb)))) (local.get $sv)))
+            (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+            (br $ks)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 )
