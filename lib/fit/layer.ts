@@ -116,6 +116,13 @@ export function fitLayer(spec: JobSpec, layer: number, conditions: ConditionData
 
   for (const c of conditions) out.credenceIndex.push(credenceIndex(c));
 
+  // Every row of a condition, as the data the fits are scored on: the same for every seed.
+  const allRows = new Map<ConditionData, ContrastData>();
+  const everyRow = (c: ConditionData) => {
+    if (!allRows.has(c)) allRows.set(c, { pos: c.pos, neg: c.neg, templates: Int32Array.from(c.meta.templates) });
+    return allRows.get(c)!;
+  };
+
   for (let seed = 0; seed < spec.seeds; seed++) {
     for (const cond of fitConditions) {
       const meta = cond.meta;
@@ -125,8 +132,7 @@ export function fitLayer(spec: JobSpec, layer: number, conditions: ConditionData
       const testRows = rowsOf(meta, test);
       const subsets = { test: testRows, ...subsetRows(meta, train) };
       const split = splitMarks(meta.n_pairs, trainRows, testRows);
-      const all = Int32Array.from({ length: meta.n_pairs }, (_, i) => i);
-      const allData = rowsData(cond.pos, cond.neg, meta.templates, all);
+      const allData = everyRow(cond);
       const scored: Scored[] = [];
       let referenceCredences: Float64Array | null = null;
 
@@ -173,7 +179,7 @@ export function fitLayer(spec: JobSpec, layer: number, conditions: ConditionData
       if (cond.name === 'clean') {
         for (const tr of transfers) {
           const trAll = Int32Array.from({ length: tr.meta.n_pairs }, (_, i) => i);
-          const trData = rowsData(tr.pos, tr.neg, tr.meta.templates, trAll);
+          const trData = everyRow(tr);
           for (const s of scored) {
             if (!s.fit.probe) continue; // zero-shot reads the model on its own dataset only
             const raw = pairCredences(s.fit.probe.sides(trData));
