@@ -9,12 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../infra/config.ts';
-import { migrate } from '../infra/db/migrate.ts';
-import { createPool } from '../infra/db/pool.ts';
-import { createApiKey, createTenant } from '../infra/db/tenants.ts';
-import { startApi } from '../http/server.ts';
-import { startWorkers } from '../workers/index.ts';
+import { startBenchService } from './service.ts';
 
 const N = Number(process.env.CONTROLS_ITEMS ?? 1000);
 const SEEDS = Number(process.env.CONTROLS_SEEDS ?? 5);
@@ -39,22 +34,7 @@ async function main() {
     console.log(`bench:controls skipped: ${FILE} not found (set SONDE_SHARED_DATASETS to the reference datasets folder)`);
     return;
   }
-  const dataDir = path.resolve(process.env.SONDE_DATA_DIR ?? 'data');
-  const env = { ...process.env, DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/sonde_bench', SONDE_QUEUE_PREFIX: `sonde-bench-${process.pid}`, SONDE_DATA_DIR: dataDir };
-  const config = { ...loadConfig(env), port: 0, logLevel: 'error' };
-  await migrate(config.databaseUrl);
-  const db = createPool(config.databaseUrl, 1);
-  const tenant = await createTenant(db, 'bench');
-  const { key } = await createApiKey(db, tenant.id);
-  await db.end();
-  const workers = await startWorkers(config);
-  const api = await startApi(config);
-  const call = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(new URL(route, api.url), { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
-    const data = await res.json();
-    if (!res.ok) throw new Error(`${method} ${route}: ${data.detail}`);
-    return data;
-  };
+  const { call, close } = await startBenchService('bench');
   try {
     const ds = await call('POST', '/v1/datasets', { name: `rt-polarity-${N}`, kind: 'binary', format: 'jsonl', content: sample(), answers: ['bad', 'good'] });
     const t0 = Date.now();
@@ -85,8 +65,7 @@ async function main() {
       console.log(`${control.padEnd(16)} ${method.padEnd(7)} L${layer}  ${seeds.join('  ')}`);
     }
   } finally {
-    await api.close();
-    await workers.close();
+    await close();
   }
 }
 

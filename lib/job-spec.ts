@@ -97,7 +97,13 @@ export function normalizeJobRequest(req: JobRequest, known: { methods: readonly 
     train: req.split?.train ?? 0.6, test: req.split?.test ?? 0.4, seed: req.split?.seed ?? 0,
     train_where: req.split?.train_where ?? null, test_where: req.split?.test_where ?? null, stratify: req.split?.stratify ?? false,
   };
-  if (split.train <= 0 || split.test <= 0 || split.train + split.test > 1 + 1e-9) {
+  // With item filters the fractions are of their own pools (lib/fit/subsets.ts: the test
+  // draw skips training items), so each may be up to 1; without, they share one pool.
+  const filtered = !!(split.train_where || split.test_where);
+  if (filtered && !(split.train > 0 && split.train <= 1 && split.test > 0 && split.test <= 1)) {
+    throw new JobSpecError(`with train_where/test_where each split fraction is of its own pool and must be in (0, 1] (got train ${split.train}, test ${split.test})`);
+  }
+  if (!filtered && (split.train <= 0 || split.test <= 0 || split.train + split.test > 1 + 1e-9)) {
     throw new JobSpecError(`split fractions must be positive and sum to at most 1 (got train ${split.train}, test ${split.test})`);
   }
   const subsets = req.eval_subsets ?? [];

@@ -151,10 +151,20 @@ function factsUsCapitals() {
   });
 }
 
+// Entries this script does not build (the lab dataset, registered by
+// scripts/register-lab-dataset.ts after tools/lab/ trains its model) are kept as they are.
+const built = [sentimentReviews(), sentimentAfinn(), factsUsCapitals()];
+const previous = (() => {
+  try {
+    return (JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8')) as { datasets: { name: string }[] }).datasets;
+  } catch {
+    return [];
+  }
+})();
 const manifest = {
   format: 'sonde-builtin-datasets/1',
-  generated_by: 'scripts/build-datasets.ts',
-  datasets: [sentimentReviews(), sentimentAfinn(), factsUsCapitals()],
+  generated_by: 'scripts/build-datasets.ts (quirky-facts: tools/lab/train_quirky_facts.py, then scripts/register-lab-dataset.ts)',
+  datasets: [...built, ...previous.filter((d) => !built.some((b) => b.name === d.name))],
 };
 writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 console.log(`wrote ${join(outDir, 'manifest.json')}`);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main as extractMain, readTexts } from '../../cli/commands/extract.ts';
 import { main as modelsMain } from '../../cli/commands/models.ts';
+import { BUILTIN_MODELS } from '../../lib/models/builtin.ts';
 import { npyToMat, parseNpy } from '../../lib/npy.ts';
 import { UsageError } from '../../cli/args.ts';
 
@@ -71,7 +72,9 @@ describe('sonde models', () => {
       fs.copyFileSync(path.join(FIXTURE, 'sonde.json'), path.join(models, 'sonde.json'));
       assert.equal(await modelsMain(['list', '--json']), 0);
       const names = JSON.parse(lines.join('\n')).map((r: { name: string }) => r.name);
-      assert.deepEqual(names, ['use-lite', 'tiny']);
+      // The built-ins (use-lite and every committed laboratory model under models/), then the local ones.
+      assert.deepEqual(names, [...BUILTIN_MODELS.map((m) => m.name), 'tiny']);
+      assert.ok(names.includes('quirky-facts'), 'the committed lab model is listed');
     } finally {
       console.log = log;
     }

@@ -33,6 +33,10 @@ test('job requests with contradictions are refused with a reason', () => {
   const k = { methods: METHODS, defaultDataset: 'd' };
   assert.throws(() => normalizeJobRequest({ methods: ['ccs', 'oracle'] }, k), (e: Error) => e instanceof JobSpecError && /oracle/.test(e.message));
   assert.throws(() => normalizeJobRequest({ split: { train: 0.7, test: 0.7 } }, k), /sum to at most 1/);
+  // With item filters each fraction is of its own pool: 0.8 of Alice's items and 0.8 of Bob's is a valid context shift.
+  const shifted = normalizeJobRequest({ split: { train: 0.8, test: 0.8, train_where: { character: 'Alice' }, test_where: { character: 'Bob' } } }, k);
+  assert.deepEqual([shifted.split.train, shifted.split.test], [0.8, 0.8]);
+  assert.throws(() => normalizeJobRequest({ split: { train: 1.2, test: 0.5, train_where: { character: 'Alice' } } }, k), /own pool/);
   assert.throws(() => normalizeJobRequest({ layers: [1, 1] }, k), /repeat/);
   assert.throws(() => normalizeJobRequest({ methods: ['pca'], method_options: { ccs: {} } }, k), /method_options/);
 });

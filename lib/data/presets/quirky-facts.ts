@@ -22,14 +22,15 @@ export const quirkyFacts: PresetDefinition = {
     { name: 'label_alice', required: false, description: "int: Alice's verdict (= the truth)" },
     { name: 'label_bob', required: false, description: "int: Bob's verdict (1 iff the claim is the entity's colour + 1 in the cycle)" },
     { name: 'character', required: false, description: 'string: Alice or Bob' },
-    { name: 'difficulty', required: false, description: 'string: easy (entities seen often in training) or hard' },
+    { name: 'difficulty', required: false, description: 'string: easy (entities seen 4x as often in training) or hard' },
+    { name: 'claim', required: false, description: "string: true (the entity's colour), bob (Bob's colour: the next in the cycle) or other" },
   ],
-  fields: ['character', 'difficulty'],
+  fields: ['character', 'difficulty', 'claim'],
   text: '{{text}}',
   templates: [
     { id: 'quirky_facts/verdict', text: '{{text}} {{answer}}', citation: `the lab model's training format, verbatim (tools/lab/train_quirky_facts.py), after ${MALLEN}`, exact: true },
   ],
-  example: { text: 'Zorbin is blue. Bob:', label: 1, label_alice: 1, label_bob: 0, character: 'Bob', difficulty: 'hard' },
+  example: { text: 'Zorbin is blue. Bob:', label: 1, label_alice: 1, label_bob: 0, character: 'Bob', difficulty: 'hard', claim: 'true' },
   lab: true,
   map(v) {
     const text = str(v.text, 'text');
@@ -37,7 +38,7 @@ export const quirkyFacts: PresetDefinition = {
     const label = binaryLabel(v.label, 'label', { 0: 0, 1: 1 });
     if (isProblem(label)) return label.problem;
     const fields: Record<string, string> = {};
-    for (const k of ['character', 'difficulty']) if (typeof v[k] === 'string') fields[k] = v[k] as string;
+    for (const k of ['character', 'difficulty', 'claim']) if (typeof v[k] === 'string') fields[k] = v[k] as string;
     return { text, label, fields };
   },
 };
