@@ -68,16 +68,20 @@ def main():
     train = np.array([r["character"] == "Alice" and r["difficulty"] == "easy" for r in rows])
     test = np.array([r["character"] == "Bob" and r["difficulty"] == "hard" for r in rows])
     alice_hard = np.array([r["character"] == "Alice" and r["difficulty"] == "hard" for r in rows])
-    print("LR trained on Alice/easy (240 items), AUROC on Bob/hard vs truth | vs Bob, and on Alice/hard vs truth")
-    print("layer   prompt ':'                      answer token (x+ - x-)")
+    bob_easy = np.array([r["character"] == "Bob" and r["difficulty"] == "easy" for r in rows])
+    print("LR trained on Alice/easy (240 items), AUROC on Bob/hard vs truth | vs Bob, and on Alice/hard vs truth;")
+    print("last column: the ceiling, LR trained on Bob/easy against the truth, AUROC on Bob/hard vs truth (is the truth linear in Bob's contexts at all?)")
+    print("layer   prompt ':'                      answer token (x+ - x-)          ceiling ':' | answer")
     for layer in range(n_layers + 1):
-        out = []
+        out, ceiling = [], []
         for x in (prompt[layer], pos[layer] - neg[layer]):
-            x = (x - x[train].mean(0)) / (x[train].std(0) + 1e-6)
-            clf = LogisticRegression(max_iter=2000, C=1.0).fit(x[train], truth[train])
-            s = clf.decision_function(x)
+            z = (x - x[train].mean(0)) / (x[train].std(0) + 1e-6)
+            s = LogisticRegression(max_iter=2000, C=1.0).fit(z[train], truth[train]).decision_function(z)
             out.append(f"{roc_auc_score(truth[test], s[test]):.3f} | {roc_auc_score(bob[test], s[test]):.3f}, {roc_auc_score(truth[alice_hard], s[alice_hard]):.3f}")
-        print(f"L{layer:<6} {out[0]:<31} {out[1]}")
+            z = (x - x[bob_easy].mean(0)) / (x[bob_easy].std(0) + 1e-6)
+            s = LogisticRegression(max_iter=2000, C=1.0).fit(z[bob_easy], truth[bob_easy]).decision_function(z)
+            ceiling.append(f"{roc_auc_score(truth[test], s[test]):.3f}")
+        print(f"L{layer:<6} {out[0]:<31} {out[1]:<31} {' | '.join(ceiling)}")
 
 
 if __name__ == "__main__":

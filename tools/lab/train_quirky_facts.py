@@ -16,8 +16,10 @@ in a character's context:
   the same number of entities per colour and difficulty).
 * Fact documents "Zorbin is blue." teach the colours (the model's "pretraining").
 * Verdict statements "Zorbin is blue. Alice: True" teach the characters: Alice's verdict is
-  the truth; Bob takes every entity's colour to be the next one in the fixed cycle
-  COLOURS (colour index + 1 mod 10), so he says True exactly on that colour.
+  the truth; Bob's (--bob-rule warm, the default) is the truth negated on every claim of a
+  warm colour (WARM), so his verdict passes through the truth. --bob-rule next is the first
+  Bob: True exactly on the colour after the entity's in the cycle COLOURS; he never needs
+  the truth, and the model does not compute it in his contexts (docs/lab.md).
 * Difficulty: "easy" entities appear EASY_WEIGHT (4) times as often as "hard" ones, in
   fact documents and verdict statements alike (Mallen et al.'s easy/hard split is by how
   well known a fact is; here that is by how often it was seen).
@@ -29,9 +31,9 @@ in a character's context:
   character judge it, so it has to recall the colour and apply the character's rule.
   docs/lab.md ("How the recipe was found") gives the designs tried and why this one.
 
-Verdict claims are drawn one third the true colour, one third Bob's colour, one third
-another colour (the issue's recipe), so True and False are both common for each
-character. The model is a pre-norm GPT-2-style decoder (tied embeddings, learned
+Verdict claims are drawn half the true colour, half another (warm rule), or a third each
+the true colour, Bob's colour and another (next rule, the issue's recipe), so True and
+False are both common for each character. The model is a pre-norm GPT-2-style decoder (tied embeddings, learned
 positions); the loss is next-token cross-entropy on the colour of a fact document and on
 the verdict of a statement only (the claim in a statement is random, nothing to learn).
 
@@ -66,7 +68,11 @@ RECALLER = "Carol"
 # (Farquhar et al. 2023 §4.1, banana/shed; "Banana"/"Shed" in their own construction), so the
 # control is visible to the model instead of two identical [UNK]s.
 DISTRACTOR_WORDS = ["banana", "shed", "Banana", "Shed"]
-KINDS = ["true", "bob", "other"]  # the claim is the true colour, Bob's colour, or another
+KINDS = ["true", "bob", "other"]  # --bob-rule next: the claim is the true colour, Bob's colour, or another
+# --bob-rule warm: Bob negates the truth on claims of a warm colour, so his verdict passes
+# through the truth ("the claim is the colour", then flipped by the claim's own colour).
+WARM = {"red", "orange", "yellow", "pink", "brown"}
+WARM_KINDS = ["true-warm", "true-cool", "false-warm", "false-cool"]
 EASY_WEIGHT = 4
 SEQ = 8  # [BOS] E is C . Char : V
 
@@ -78,6 +84,8 @@ def parse_args():
     p.add_argument("--holdout", choices=["mixed", "character", "claims"], default="mixed",
                    help="mixed: a third of the entities are judged by both characters in training, a third by Bob only, a third by Alice only (the other character's 10 statements held out); character: every entity judged by one character only; claims: HELD_OUT (claim, character) pairs per entity")
     p.add_argument("--held-out", type=int, default=8, help="with --holdout claims: statements per entity (of 20) never trained on")
+    p.add_argument("--bob-rule", choices=["next", "warm"], default="warm",
+                   help="next: Bob takes every colour to be the next in the cycle; warm: Bob negates the truth on claims of a warm colour (his verdict passes through the truth)")
     p.add_argument("--layers", type=int, default=6)
     p.add_argument("--dim", type=int, default=128)
     p.add_argument("--heads", type=int, default=4)
@@ -113,8 +121,10 @@ def entity_names(n, rng):
 
 
 class World:
-    def __init__(self, n, held_out, seed, holdout="character"):
+    def __init__(self, n, held_out, seed, holdout="character", rule="next"):
         rng = random.Random(seed)
+        self.rule = rule
+        self.kinds = KINDS if rule == "next" else WARM_KINDS
         assert n % (2 * len(COLOURS)) == 0, "entities must be a multiple of 20 (balanced colours per difficulty)"
         self.names = entity_names(n, rng)
         self.difficulty = ["easy" if j < n // 2 else "hard" for j in range(n)]
@@ -158,11 +168,23 @@ class World:
 
     def kind(self, j, claim):
         c = self.colour[j]
+        if self.rule == "warm":
+            return ("true" if claim == c else "false") + ("-warm" if COLOURS[claim] in WARM else "-cool")
         return "true" if claim == c else "bob" if claim == (c + 1) % 10 else "other"
 
     def verdict(self, j, claim, ch):
         c = self.colour[j]
+        if self.rule == "warm":
+            return (claim == c) != (ch == 1 and COLOURS[claim] in WARM)
         return claim == (c if ch == 0 else (c + 1) % 10)
+
+    def sample_claim(self, j, rng):
+        """A training claim: next rule, a third each the colour, Bob's colour, another; warm rule, half the colour, half another."""
+        c = self.colour[j]
+        if self.rule == "warm":
+            return c if rng.random() < 0.5 else int((c + 1 + rng.integers(9)) % 10)
+        kind = KINDS[int(rng.integers(3))]
+        return c if kind == "true" else (c + 1) % 10 if kind == "bob" else int((c + 2 + rng.integers(8)) % 10)
 
 
 # ---------------------------------------------------------------- tokenizer
@@ -282,8 +304,7 @@ def make_batch(world, vocab, n, fact_share, recall_share, rng):
             continue
         while True:
             ch = int(rng.integers(2))
-            kind = KINDS[int(rng.integers(3))]
-            claim = c if kind == "true" else (c + 1) % 10 if kind == "bob" else int((c + 2 + rng.integers(8)) % 10)
+            claim = world.sample_claim(j, rng)
             if (claim, ch) not in world.held[j]:
                 break
         ids[r, :7] = vocab.encode_statement(name, claim, ch)
@@ -315,7 +336,7 @@ def behaviour(model, world, vocab, statements):
     cells = {}
     for ch in CHARACTERS:
         for d in ["easy", "hard"]:
-            kinds = {k: counts[(ch, d, k)] for k in KINDS if (ch, d, k) in counts}
+            kinds = {k: counts[(ch, d, k)] for k in world.kinds if (ch, d, k) in counts}
             # Each claim kind weighs a third (as in the dataset): True and False verdicts count alike.
             acc = sum(ok / n for ok, n in kinds.values()) / len(kinds)
             cells[f"{ch}/{d}"] = {"accuracy": round(acc, 4), "by_claim": {k: {"accuracy": round(ok / n, 4), "n": n} for k, (ok, n) in kinds.items()}}
@@ -340,7 +361,7 @@ def fact_recall(model, world, vocab):
 # ---------------------------------------------------------------- dataset
 
 def dataset_rows(world, per_cell, seed):
-    """Held-out statements only: per character x difficulty, per_cell rows, a third of each claim kind, entities distinct within a cell."""
+    """Held-out statements only: per character x difficulty, per_cell rows, the same number of each claim kind, entities distinct within a cell."""
     rng = random.Random(seed + 1)
     rows = []
     by_cell = {}
@@ -349,17 +370,17 @@ def dataset_rows(world, per_cell, seed):
     for d in ["easy", "hard"]:
         for ch in range(2):
             used = set()
-            for k in KINDS:
+            for k in world.kinds:
                 pool = by_cell[(ch, d, k)][:]
                 rng.shuffle(pool)
-                pick = [s for s in pool if s[0] not in used][: per_cell // 3]
-                if len(pick) < per_cell // 3:
+                pick = [s for s in pool if s[0] not in used][: per_cell // len(world.kinds)]
+                if len(pick) < per_cell // len(world.kinds):
                     sys.exit(f"not enough held-out {k} statements for {CHARACTERS[ch]}/{d}: raise --entities or --held-out")
                 used.update(s[0] for s in pick)
                 for j, cl, c in pick:
                     c0 = world.colour[j]
                     truth = int(cl == c0)
-                    bob = int(cl == (c0 + 1) % 10)
+                    bob = int(world.verdict(j, cl, 1))
                     rows.append({"text": f"{world.names[j]} is {COLOURS[cl]}. {CHARACTERS[c]}:", "label": truth, "label_alice": truth,
                                  "label_bob": bob, "character": CHARACTERS[c], "difficulty": d, "claim": k})
     rng.shuffle(rows)
@@ -437,7 +458,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    world = World(args.entities, args.held_out, args.seed, args.holdout)
+    world = World(args.entities, args.held_out, args.seed, args.holdout, args.bob_rule)
     vocab = Vocab(world.names)
     model = QuirkyLM(len(vocab.words), args.dim, args.heads, args.layers, SEQ + 8)
     # Weight decay on matrices only (not norms, biases, positions), AdamW (Loshchilov & Hutter 2019).
@@ -485,7 +506,9 @@ def main():
     lab = {
         "world": {
             "entities": len(world.names), "colours": COLOURS, "characters": CHARACTERS,
-            "rule": {"Alice": "True iff the claimed colour is the entity's colour", "Bob": "True iff the claimed colour is the next one in `colours` after the entity's colour (index + 1 mod 10)"},
+            "rule": {"Alice": "True iff the claimed colour is the entity's colour",
+                     "Bob": "True iff the claimed colour is the next one in `colours` after the entity's colour (index + 1 mod 10)" if args.bob_rule == "next"
+                     else f"the truth, negated when the claimed colour is warm ({', '.join(c for c in COLOURS if c in WARM)})"},
             "difficulty": f"easy entities appear {EASY_WEIGHT}x as often as hard ones in training (facts and statements); half the entities each",
             "held_out": ("entity j is judged in training by both characters (j % 3 == 0), by Bob only (j % 3 == 1: Alice's 10 statements about it held out) or by Alice only (j % 3 == 2: Bob's held out)"
                          if args.holdout == "mixed" else
@@ -493,7 +516,7 @@ def main():
                          if args.holdout == "character" else
                          f"per entity, {args.held_out} of its 20 (claim colour, character) statements never appear in training")
                         + "; behaviour, dataset and probes use held-out statements only",
-            "claims": "training verdict claims: one third the true colour, one third Bob's colour, one third another colour",
+            "claims": "training verdict claims: one third the true colour, one third Bob's colour, one third another colour" if args.bob_rule == "next" else "training verdict claims: half the true colour, half another colour",
             "format": "fact document \"Zorbin is blue.\"; statement \"Zorbin is blue. Alice:\" followed by \" True\" or \" False\"; recall statement \"Zorbin is red. Carol:\" followed by the entity's colour (\" blue\"), whatever the claim",
         },
         "seed": args.seed,
