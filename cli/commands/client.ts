@@ -158,17 +158,20 @@ export async function resultsMain(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, ['json', 'csv']);
   if (!positionals[0]) throw new UsageError('usage: sonde results JOB [--format table|json|csv|parquet] [--out FILE]   (--json, --csv: shorthands)');
   const format = str(flags, 'format') ?? (flags.json ? 'json' : flags.csv ? 'csv' : 'table');
-  const api = apiClient();
-  const route = `/v1/jobs/${positionals[0]}/results`;
+  await writeResults(apiClient(), `/v1/jobs/${positionals[0]}/results`, format, str(flags, 'out'));
+  return 0;
+}
+
+/** A results route as its table or JSON (to stdout or `out`), or as a tidy CSV/Parquet export. */
+export async function writeResults(api: ApiClient, route: string, format: string, out: string | undefined): Promise<void> {
   if (format === 'table' || format === 'json') {
     const res = await api.request('GET', route);
     const text = format === 'json' ? JSON.stringify(res, null, 2) : res.table;
-    if (str(flags, 'out')) await fs.writeFile(str(flags, 'out')!, `${text}\n`);
+    if (out) await fs.writeFile(out, `${text}\n`);
     else console.log(text);
-    return 0;
+    return;
   }
-  await writeExport(api, route, format, str(flags, 'out'));
-  return 0;
+  await writeExport(api, route, format, out);
 }
 
 export async function compareMain(argv: string[]): Promise<number> {

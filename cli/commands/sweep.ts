@@ -1,7 +1,7 @@
 /** `sonde sweep submit|status|watch|results|cancel|list`: sweeps over models × datasets (POST /v1/sweeps). */
 import fs from 'node:fs/promises';
 import { parseArgs, str, intFlag, UsageError } from '../args.ts';
-import { apiClient, bar, list, writeExport, type ApiClient } from './client.ts';
+import { apiClient, bar, list, writeResults, type ApiClient } from './client.ts';
 
 const SWEEP_USAGE = `usage: sonde sweep submit [--file SWEEP.json] [--name N] [--models a,b] [--datasets x,y] [--transfer TRAIN:TEST,...]
                           [--methods a,b] [--controls c1,c2] [--templates t1,t2] [--layers all|0,1] [--seeds N] [--max-items N] [--watch]
@@ -84,16 +84,7 @@ export async function sweepMain(argv: string[]): Promise<number> {
     case 'watch':
       return watchSweep(api, needId());
     case 'results': {
-      const route = `/v1/sweeps/${needId()}/results`;
-      const format = str(flags, 'format') ?? (flags.json ? 'json' : 'table');
-      if (format === 'table' || format === 'json') {
-        const res = await api.request('GET', route);
-        const text = format === 'json' ? JSON.stringify(res, null, 2) : res.table;
-        if (str(flags, 'out')) await fs.writeFile(str(flags, 'out')!, `${text}\n`);
-        else console.log(text);
-        return 0;
-      }
-      await writeExport(api, route, format, str(flags, 'out'));
+      await writeResults(api, `/v1/sweeps/${needId()}/results`, str(flags, 'format') ?? (flags.json ? 'json' : 'table'), str(flags, 'out'));
       return 0;
     }
     case 'cancel': {

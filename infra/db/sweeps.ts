@@ -1,6 +1,7 @@
 /** Sweeps and which jobs they expanded into (migration 008). Every read is scoped by tenant. */
 import type { Queryable } from './pool.ts';
 import type { JobRow } from './jobs.ts';
+import type { MetricBestLayerRow } from '../../lib/report/rows.ts';
 
 export interface SweepRow {
   id: string;
@@ -61,20 +62,12 @@ export async function jobsOfSweeps(db: Queryable, sweepIds: string[]): Promise<(
   return rows;
 }
 
-export interface SweepBestLayerRow {
+/** A best_layers row (lib/report/rows.ts) with the job it belongs to and its place in the sweep. */
+export interface SweepBestLayerRow extends MetricBestLayerRow {
   position: number;
   job_id: string;
   model: string;
   dataset: string;
-  method: string;
-  control: string | null;
-  metric: string;
-  best_layer: number;
-  n_seeds: number;
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
 }
 
 /** Best layers of every job of the sweep, from the sweep_best_layers view (read off best_layers). */

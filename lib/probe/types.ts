@@ -50,11 +50,8 @@ export interface ContrastData {
   templates?: Int32Array;
 }
 
-/** Fit several methods on one split, sharing the work they have in common (context.ts). */
-export interface FitMethodsRequest {
-  methods: readonly MethodName[];
-  /** Per-method options (validated against each method's schema). */
-  options?: Partial<Record<MethodName, Record<string, unknown>>>;
+/** What every fit request has: the split, normalisation, seed and evaluation settings. */
+interface FitSettings {
   normalize: NormalizeMode;
   seed: number;
   train: ContrastData;
@@ -72,20 +69,16 @@ export interface FitMethodsRequest {
   threads?: number;
 }
 
-export interface FitRequest {
+/** Fit several methods on one split, sharing the work they have in common (context.ts). */
+export interface FitMethodsRequest extends FitSettings {
+  methods: readonly MethodName[];
+  /** Per-method options (validated against each method's schema). */
+  options?: Partial<Record<MethodName, Record<string, unknown>>>;
+}
+
+export interface FitRequest extends FitSettings {
   method: MethodName;
   options?: Record<string, unknown>;
-  normalize: NormalizeMode;
-  seed: number;
-  train: ContrastData;
-  test?: ContrastData;
-  /** Labelled training examples used to pick the sign for `accuracy_signed` (default 8). */
-  signK?: number;
-  /** Bootstrap resamples for the confidence intervals (default 1000; 0 disables). */
-  bootstrap?: number;
-  /** Normalise the test split with its own statistics, as the papers' code does. */
-  transductive?: boolean;
-  threads?: number;
 }
 
 export interface Metrics {
